@@ -1,0 +1,139 @@
+/**
+ * The one catalogue of diagnostic codes and error classes. Tests assert codes, never message text.
+ * Every code is stable: scripts and dashboards may match on it.
+ */
+
+/** Codes a manifest or a commit can be rejected (error) or flagged (warning) with. */
+export const Codes = {
+  // reading the tree
+  FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+  COMMIT_TOO_LARGE: 'COMMIT_TOO_LARGE',
+  FILE_BINARY: 'FILE_BINARY',
+  FILE_SYMLINK: 'FILE_SYMLINK',
+  SUBMODULE_SKIPPED: 'SUBMODULE_SKIPPED',
+  // YAML
+  YAML_SYNTAX: 'YAML_SYNTAX',
+  YAML_DUPLICATE_KEY: 'YAML_DUPLICATE_KEY',
+  YAML_ALIAS_LIMIT: 'YAML_ALIAS_LIMIT',
+  YAML_TOO_DEEP: 'YAML_TOO_DEEP',
+  // documents
+  DOC_NOT_MAPPING: 'DOC_NOT_MAPPING',
+  DOC_EMPTY: 'DOC_EMPTY',
+  DOC_NO_KIND: 'DOC_NO_KIND',
+  DOC_NO_API_VERSION: 'DOC_NO_API_VERSION',
+  UNKNOWN_API_VERSION: 'UNKNOWN_API_VERSION',
+  KIND_SKIPPED: 'KIND_SKIPPED',
+  // fields
+  FIELD_REQUIRED: 'FIELD_REQUIRED',
+  FIELD_TYPE: 'FIELD_TYPE',
+  FIELD_NOT_INTEGER: 'FIELD_NOT_INTEGER',
+  FIELD_RANGE: 'FIELD_RANGE',
+  FIELD_ENUM: 'FIELD_ENUM',
+  FIELD_DURATION: 'FIELD_DURATION',
+  FIELD_ADDRESS: 'FIELD_ADDRESS',
+  PORT_RANGE: 'PORT_RANGE',
+  ROUTE_SKIPPED: 'ROUTE_SKIPPED',
+  SERVER_SKIPPED: 'SERVER_SKIPPED',
+  FIELD_UNKNOWN: 'FIELD_UNKNOWN',
+  FIELD_UNSUPPORTED: 'FIELD_UNSUPPORTED',
+  // semantics (the model)
+  DUPLICATE_RESOURCE: 'DUPLICATE_RESOURCE',
+  GATEWAY_NO_SERVERS: 'GATEWAY_NO_SERVERS',
+  GATEWAY_SELECTOR_MISMATCH: 'GATEWAY_SELECTOR_MISMATCH',
+  UNKNOWN_GATEWAY: 'UNKNOWN_GATEWAY',
+  WEIGHT_NEGATIVE: 'WEIGHT_NEGATIVE',
+  WEIGHT_ZERO_TOTAL: 'WEIGHT_ZERO_TOTAL',
+  UNKNOWN_HOST: 'UNKNOWN_HOST',
+  AMBIGUOUS_HOST: 'AMBIGUOUS_HOST',
+  UNKNOWN_SUBSET: 'UNKNOWN_SUBSET',
+  DUPLICATE_SUBSET: 'DUPLICATE_SUBSET',
+  DUPLICATE_DESTINATION_RULE: 'DUPLICATE_DESTINATION_RULE',
+  EMPTY_SUBSET: 'EMPTY_SUBSET',
+  UNKNOWN_PORT: 'UNKNOWN_PORT',
+  PORT_REQUIRED: 'PORT_REQUIRED',
+  LISTENER_CONFLICT: 'LISTENER_CONFLICT',
+  LISTENER_NO_ROUTE: 'LISTENER_NO_ROUTE',
+  RULE_UNREACHABLE: 'RULE_UNREACHABLE',
+} as const;
+
+export type Code = (typeof Codes)[keyof typeof Codes];
+
+/** One finding about the desired state, always pointing at a file position. */
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly code: Code;
+  /** Human sentence naming the field, e.g. `tcp[0].route[1].weight must not be negative`. */
+  readonly message: string;
+  /** Path of the file relative to the manifest root. */
+  readonly file: string;
+  /** 1-based; 0 when the finding is about the file as a whole. */
+  readonly line: number;
+  readonly col: number;
+  /** Dotted field path inside the document, when the finding is about one field. */
+  readonly field?: string;
+  /** Another file involved (e.g. the first definition of a duplicate). */
+  readonly related?: { readonly file: string; readonly line: number; readonly col: number };
+}
+
+/** Renders a diagnostic as `file:line:col: code: message` (the `validate` and log format). */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
+  const rel = d.related ? ` (see ${d.related.file}:${d.related.line}:${d.related.col})` : '';
+  return `${where}: ${d.code}: ${d.message}${rel}`;
+}
+
+/** Status reasons, after Flux's condition reasons; each says what the loop does next. */
+export const Reasons = {
+  /** The applied revision is serving. */
+  Applied: 'ReconciliationSucceeded',
+  /** Validation failed: waits for a new commit. */
+  ValidationFailed: 'ValidationFailed',
+  /** A listener could not be bound: waits for a new commit (or a manual reconcile). */
+  ApplyFailed: 'ApplyFailed',
+  /** Git could not be reached or read: retried with backoff. */
+  FetchFailed: 'FetchFailed',
+  /** Nothing applied yet. */
+  Progressing: 'Progressing',
+} as const;
+export type Reason = (typeof Reasons)[keyof typeof Reasons];
+
+/** What the reconciler does after an error. */
+export type NextAction = 'retry' | 'wait-for-commit' | 'none';
+
+/** Base class for errors that carry a stable reason and the loop's next action. */
+export class TcpshiftError extends Error {
+  constructor(
+    message: string,
+    readonly reason: Reason,
+    readonly next: NextAction,
+    readonly diagnostics: readonly Diagnostic[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The commit is invalid; every diagnostic is attached. Not retried until the branch moves. */
+export class ValidationError extends TcpshiftError {
+  constructor(diagnostics: readonly Diagnostic[]) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    const first = errors[0];
+    const head = first ? formatDiagnostic(first) : 'invalid manifests';
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+    super(`${head}${more}`, Reasons.ValidationFailed, 'wait-for-commit', diagnostics);
+  }
+}
+
+/** Applying the table failed (a listener could not bind); the old table keeps serving. */
+export class ApplyError extends TcpshiftError {
+  constructor(message: string, readonly address?: string, readonly port?: number) {
+    super(message, Reasons.ApplyFailed, 'wait-for-commit');
+  }
+}
+
+/** Git could not be fetched or read; retried with backoff. */
+export class FetchError extends TcpshiftError {
+  constructor(message: string) {
+    super(message, Reasons.FetchFailed, 'retry');
+  }
+}

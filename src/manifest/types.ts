@@ -1,0 +1,166 @@
+/**
+ * Typed Istio resources as read from YAML, each carrying the file positions of its fields.
+ * Produced by `parseManifests` (src/manifest/parse.ts); consumed by the model. Pure data, JSON-safe.
+ */
+
+/** One entry of a commit's tree (or a folder) handed to the parser by a source. */
+export interface ManifestFile {
+  /** Path relative to the manifest root, `/`-separated. */
+  readonly path: string;
+  readonly type: 'file' | 'symlink' | 'submodule';
+  /** Size in bytes as the source saw it. */
+  readonly size: number;
+  /** The bytes; absent when the source did not read them (symlink, submodule, or over the size cap). */
+  readonly content?: Uint8Array;
+}
+
+/** Limits applied while reading a tree. */
+export interface ReadLimits {
+  /** Per file, bytes (default 1 MiB). */
+  readonly maxFileBytes: number;
+  /** Per commit, bytes over all manifest files (default 16 MiB). */
+  readonly maxTotalBytes: number;
+}
+
+export const DEFAULT_LIMITS: ReadLimits = Object.freeze({ maxFileBytes: 1 << 20, maxTotalBytes: 16 << 20 });
+
+/** Kinds tcpshift understands, all in group networking.istio.io. */
+export type Kind = 'Gateway' | 'VirtualService' | 'DestinationRule' | 'ServiceEntry';
+export const KINDS: readonly Kind[] = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry'];
+export const ISTIO_GROUP = 'networking.istio.io';
+export const ISTIO_VERSIONS: readonly string[] = ['v1', 'v1beta1', 'v1alpha3'];
+
+/** `[line, col]`, both 1-based. */
+export type LineCol = readonly [number, number];
+
+export interface Metadata {
+  readonly name: string;
+  /** `default` when not written. */
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** Fields every resource has. */
+export interface ResourceBase<K extends Kind, S> {
+  readonly kind: K;
+  readonly apiVersion: string;
+  readonly metadata: Metadata;
+  readonly spec: S;
+  /** File the document came from, and where the document starts. */
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /**
+   * Position of every field that was read, keyed by its dotted path from the document root,
+   * e.g. `spec.tcp[0].route[1].weight`. Use `locate()` to find the nearest known position.
+   */
+  readonly positions: Readonly<Record<string, LineCol>>;
+  /** The document as written (plain JSON), for `tcpshift get -o yaml`. */
+  readonly raw: unknown;
+}
+
+// ---------- Gateway ----------
+export interface GatewayServer {
+  /** Index in the written `servers` list (for positions). */
+  readonly index: number;
+  readonly port: { readonly number: number; readonly name: string; readonly protocol: string };
+  readonly bind?: string;
+  readonly hosts: readonly string[];
+}
+export interface GatewaySpec {
+  readonly selector: Readonly<Record<string, string>>;
+  /** Only the TCP servers; others were skipped with SERVER_SKIPPED. */
+  readonly servers: readonly GatewayServer[];
+  /** How many servers were written, TCP or not (0 → GATEWAY_NO_SERVERS). */
+  readonly serverCount: number;
+}
+export type Gateway = ResourceBase<'Gateway', GatewaySpec>;
+
+// ---------- VirtualService ----------
+export interface L4Match {
+  readonly port?: number;
+  readonly gateways?: readonly string[];
+}
+export interface RouteDestination {
+  readonly index: number;
+  readonly destination: { readonly host: string; readonly subset?: string; readonly port?: number };
+  /** As written; absent means "not set" (a lone destination takes all). */
+  readonly weight?: number;
+}
+export interface TcpRoute {
+  readonly index: number;
+  readonly match: readonly L4Match[];
+  readonly route: readonly RouteDestination[];
+}
+export interface VirtualServiceSpec {
+  readonly hosts: readonly string[];
+  /** As written; empty means `mesh` only (no gateway). */
+  readonly gateways: readonly string[];
+  readonly tcp: readonly TcpRoute[];
+}
+export type VirtualService = ResourceBase<'VirtualService', VirtualServiceSpec>;
+
+// ---------- DestinationRule ----------
+export type LoadBalancerKind = 'LEAST_REQUEST' | 'ROUND_ROBIN' | 'RANDOM';
+export interface TcpKeepaliveSpec {
+  readonly probes?: number;
+  readonly timeMs?: number;
+  readonly intervalMs?: number;
+}
+export interface TrafficPolicySpec {
+  readonly loadBalancer?: { readonly simple?: LoadBalancerKind };
+  readonly connectionPool?: {
+    readonly tcp?: {
+      readonly maxConnections?: number;
+      readonly connectTimeoutMs?: number;
+      /** 0 = off. */
+      readonly idleTimeoutMs?: number;
+      readonly tcpKeepalive?: TcpKeepaliveSpec;
+    };
+  };
+  readonly outlierDetection?: {
+    /** consecutive5xxErrors / consecutiveGatewayErrors: for TCP, consecutive connect failures. */
+    readonly consecutiveErrors?: number;
+    readonly intervalMs?: number;
+    readonly baseEjectionTimeMs?: number;
+    readonly maxEjectionPercent?: number;
+  };
+}
+export interface Subset {
+  readonly index: number;
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly trafficPolicy?: TrafficPolicySpec;
+}
+export interface DestinationRuleSpec {
+  readonly host: string;
+  readonly trafficPolicy?: TrafficPolicySpec;
+  readonly subsets: readonly Subset[];
+}
+export type DestinationRule = ResourceBase<'DestinationRule', DestinationRuleSpec>;
+
+// ---------- ServiceEntry ----------
+export interface ServicePort {
+  readonly index: number;
+  readonly number: number;
+  readonly name: string;
+  readonly protocol?: string;
+  readonly targetPort?: number;
+}
+export interface WorkloadEntry {
+  readonly index: number;
+  readonly address: string;
+  readonly ports: Readonly<Record<string, number>>;
+  readonly labels: Readonly<Record<string, string>>;
+  /** Relative load-balancing weight inside a subset; default 1. */
+  readonly weight?: number;
+}
+export interface ServiceEntrySpec {
+  readonly hosts: readonly string[];
+  readonly ports: readonly ServicePort[];
+  readonly resolution: 'STATIC' | 'DNS' | 'NONE';
+  readonly endpoints: readonly WorkloadEntry[];
+}
+export type ServiceEntry = ResourceBase<'ServiceEntry', ServiceEntrySpec>;
+
+export type Resource = Gateway | VirtualService | DestinationRule | ServiceEntry;

@@ -1,0 +1,109 @@
+/**
+ * The routing table: what the proxy serves. Built whole by `compile()` (src/model/compile.ts),
+ * deeply frozen, and swapped in by one assignment. Pure JSON-safe data; runtime state (pickers,
+ * counters) lives in the proxy, keyed by the `key` fields below.
+ */
+import type { LoadBalancerKind } from '../manifest/types';
+
+/** A backend address as dialled. */
+export interface Endpoint {
+  /** `address:port`, stable across tables: runtime state (active connections, ejections) is keyed by it. */
+  readonly key: string;
+  /** IP address or DNS name. */
+  readonly address: string;
+  readonly port: number;
+  /** Relative weight inside its subset (ServiceEntry endpoint `weight`, default 1). */
+  readonly weight: number;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** The effective traffic policy of one destination (DestinationRule top level merged with its subset's). */
+export interface Policy {
+  readonly loadBalancer: LoadBalancerKind;
+  readonly connectTimeoutMs: number;
+  /** 0 = no idle timeout. */
+  readonly idleTimeoutMs: number;
+  /** null = unlimited. */
+  readonly maxConnections: number | null;
+  /** null = keepalive off. */
+  readonly tcpKeepalive: { readonly timeMs: number; readonly intervalMs: number; readonly probes: number } | null;
+  /** null = no outlier detection. */
+  readonly outlierDetection: {
+    readonly consecutiveErrors: number;
+    readonly intervalMs: number;
+    readonly baseEjectionTimeMs: number;
+    readonly maxEjectionPercent: number;
+  } | null;
+}
+
+/** One weighted destination of a route: a subset of a service on one port. */
+export interface Destination {
+  /** `host|subset|port`, unique within a route. */
+  readonly key: string;
+  /** The ServiceEntry host as resolved (e.g. `tcp-echo`). */
+  readonly host: string;
+  /** Subset name, or null for the whole service. */
+  readonly subset: string | null;
+  /** Service port number the route targets. */
+  readonly port: number;
+  /** Relative weight as written (a lone destination without a weight gets 1). */
+  readonly weight: number;
+  /** Share of new connections, 0–100, rounded to 2 decimals. */
+  readonly percent: number;
+  /** Metric labels: `destination_service` and `destination_version`. */
+  readonly service: string;
+  readonly version: string;
+  readonly policy: Policy;
+  /** Endpoints selected by the subset's labels; never empty when weight > 0. */
+  readonly endpoints: readonly Endpoint[];
+}
+
+/** The TCP rule that a listener's connections take. */
+export interface Route {
+  /** `namespace/name` of the VirtualService. */
+  readonly virtualService: string;
+  /** Index of the rule in the VirtualService's `tcp` list. */
+  readonly rule: number;
+  /** In written order; zero-weight destinations are kept (for status) but never picked. */
+  readonly destinations: readonly Destination[];
+}
+
+/** One listening socket. */
+export interface Listener {
+  /** `address:port` (IPv6 addresses in brackets). */
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  /** `namespace/name` of the Gateway, and the server's port name. */
+  readonly gateway: string;
+  readonly portName: string;
+  readonly route: Route;
+}
+
+/** The whole routing table, in listener-key order. */
+export interface RoutingTable {
+  readonly listeners: readonly Listener[];
+}
+
+/** Options that shape compilation (from CLI flags). */
+export interface CompileOptions {
+  /** Labels of this proxy; a Gateway's selector must be a subset of them (or empty). */
+  readonly gatewayLabels: Readonly<Record<string, string>>;
+  /** Address a listener binds when its server has no `bind`. */
+  readonly listenHost: string;
+}
+
+export const DEFAULT_COMPILE_OPTIONS: CompileOptions = Object.freeze({
+  gatewayLabels: Object.freeze({ istio: 'ingressgateway' }),
+  listenHost: '0.0.0.0',
+});
+
+/** Policy used when no DestinationRule says otherwise (Istio / Envoy defaults). */
+export const DEFAULT_POLICY: Policy = Object.freeze({
+  loadBalancer: 'LEAST_REQUEST',
+  connectTimeoutMs: 10_000,
+  idleTimeoutMs: 3_600_000,
+  maxConnections: null,
+  tcpKeepalive: null,
+  outlierDetection: null,
+});
