@@ -1,0 +1,120 @@
+/**
+ * Connection counters that outlive table swaps. Destinations are keyed by `service|version|port`
+ * (the metric labels), endpoints by `address:port`; a table that names the same key again finds
+ * the same object, so active counts (used by LEAST_REQUEST) and totals carry over.
+ */
+import type { Destination, Endpoint } from '../model/types';
+
+/** Live state and totals of one backend address. */
+export class EndpointState {
+  /** Connections being dialled or open to this endpoint. */
+  active = 0;
+  opened = 0;
+  closed = 0;
+  bytesSent = 0;
+  bytesReceived = 0;
+  connectFailures = 0;
+  /** Outlier detection: failures since the last successful connect, and ejection state. */
+  consecutiveFailures = 0;
+  /** Times ejected in a row (multiplies the ejection time); reset by a connect after the ejection ended. */
+  ejectionMultiplier = 0;
+  /** Times ejected, ever. */
+  ejections = 0;
+  /** Epoch ms until which the endpoint is ejected; 0 = not ejected. */
+  ejectedUntil = 0;
+
+  constructor(readonly key: string, readonly address: string, readonly port: number) {}
+}
+
+/** Totals of one destination (service, version, port). */
+export class DestinationCounter {
+  /** Client connections assigned to this destination and not yet closed (dialling or open). */
+  active = 0;
+  /** Upstream connections established. */
+  opened = 0;
+  /** Established connections that have ended. */
+  closed = 0;
+  /** Bytes sent to clients / received from clients. */
+  bytesSent = 0;
+  bytesReceived = 0;
+  /** Failed dial attempts (each endpoint tried counts once). */
+  connectFailures = 0;
+  /** Client connections closed because every attempt failed. */
+  failed = 0;
+  /** Client connections closed at once because the destination's maxConnections was reached. */
+  rejected = 0;
+
+  constructor(readonly key: string, readonly service: string, readonly version: string, readonly port: number) {}
+}
+
+/** Plain JSON view of every counter, for metrics. */
+export interface CountersSnapshot {
+  /** Client connections currently tracked by the proxy. */
+  readonly active: number;
+  readonly accepted: number;
+  /** Closed at once: global maxConnections plus every destination's maxConnections. */
+  readonly rejected: number;
+  readonly destinations: readonly {
+    readonly key: string; readonly service: string; readonly version: string; readonly port: number;
+    readonly active: number; readonly opened: number; readonly closed: number;
+    readonly bytesSent: number; readonly bytesReceived: number;
+    readonly connectFailures: number; readonly failed: number; readonly rejected: number;
+  }[];
+  readonly endpoints: readonly {
+    readonly key: string; readonly active: number; readonly opened: number; readonly closed: number;
+    readonly bytesSent: number; readonly bytesReceived: number; readonly connectFailures: number;
+    /** Outlier-detection ejections, ever. */
+    readonly ejections: number;
+    readonly ejected: boolean;
+  }[];
+}
+
+/** The registry of every counter the proxy has ever used. */
+export class Counters {
+  active = 0;
+  accepted = 0;
+  rejected = 0;
+  private readonly destinations = new Map<string, DestinationCounter>();
+  private readonly endpoints = new Map<string, EndpointState>();
+
+  /** Returns the counter for `d`, creating it on first use. */
+  destination(d: Destination): DestinationCounter {
+    const key = `${d.service}|${d.version}|${d.port}`;
+    let c = this.destinations.get(key);
+    if (c === undefined) {
+      c = new DestinationCounter(key, d.service, d.version, d.port);
+      this.destinations.set(key, c);
+    }
+    return c;
+  }
+
+  /** Returns the state of `e` (by its `address:port` key), creating it on first use. */
+  endpoint(e: Endpoint): EndpointState {
+    let s = this.endpoints.get(e.key);
+    if (s === undefined) {
+      s = new EndpointState(e.key, e.address, e.port);
+      this.endpoints.set(e.key, s);
+    }
+    return s;
+  }
+
+  /** Copies every counter into plain objects. */
+  snapshot(now = Date.now()): CountersSnapshot {
+    return {
+      active: this.active,
+      accepted: this.accepted,
+      rejected: this.rejected,
+      destinations: [...this.destinations.values()].map((c) => ({
+        key: c.key, service: c.service, version: c.version, port: c.port,
+        active: c.active, opened: c.opened, closed: c.closed,
+        bytesSent: c.bytesSent, bytesReceived: c.bytesReceived,
+        connectFailures: c.connectFailures, failed: c.failed, rejected: c.rejected,
+      })),
+      endpoints: [...this.endpoints.values()].map((s) => ({
+        key: s.key, active: s.active, opened: s.opened, closed: s.closed,
+        bytesSent: s.bytesSent, bytesReceived: s.bytesReceived, connectFailures: s.connectFailures,
+        ejections: s.ejections, ejected: s.ejectedUntil > now,
+      })),
+    };
+  }
+}

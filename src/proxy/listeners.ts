@@ -1,0 +1,50 @@
+/** Binding and closing listening sockets. */
+import * as net from 'node:net';
+
+/** A socket the proxy listens on. */
+export interface BoundListener {
+  readonly key: string;
+  readonly address: string;
+  /** Port as configured. */
+  readonly port: number;
+  /** Port actually bound (differs only when `port` is 0). */
+  readonly boundPort: number;
+  readonly server: net.Server;
+}
+
+/** Why a listener could not be bound. */
+export class BindFailure extends Error {
+  constructor(readonly key: string, readonly address: string, readonly port: number, readonly code: string, cause: Error) {
+    super(`cannot listen on ${key}: ${code} (${cause.message})`);
+  }
+}
+
+/** Binds `address:port` with half-open sockets; resolves once listening, rejects with a BindFailure. */
+export function bindListener(
+  key: string,
+  address: string,
+  port: number,
+  onConnection: (socket: net.Socket) => void,
+): Promise<BoundListener> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, onConnection);
+    const onError = (err: NodeJS.ErrnoException): void => {
+      server.close();
+      reject(new BindFailure(key, address, port, err.code ?? 'EUNKNOWN', err));
+    };
+    server.once('error', onError);
+    server.listen({ host: address, port, exclusive: true }, () => {
+      server.off('error', onError);
+      const a = server.address();
+      const boundPort = a !== null && typeof a === 'object' ? a.port : port;
+      resolve({ key, address, port, boundPort, server });
+    });
+  });
+}
+
+/** Stops accepting at once; resolves when every connection the server accepted has closed. */
+export function closeListener(server: net.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * Per-table runtime objects, built from a frozen RoutingTable before it goes live: a subset picker
+ * per listener's route, an endpoint picker and pre-bound counters per destination. Built whole or
+ * not at all; swapped in with the table by one assignment.
+ */
+import { createEndpointPicker, SmoothWeightedPicker, type EndpointPicker, type Rng, type Skip } from '../balance';
+import { ApplyError } from '../errors';
+import type { Destination, Listener, RoutingTable } from '../model/types';
+import type { Counters, DestinationCounter, EndpointState } from './counters';
+import { isEjected } from './outlier';
+
+/** At most this many endpoints are dialled for one client connection. */
+export const MAX_CONNECT_ATTEMPTS = 3;
+
+/** One destination of a route, ready to take connections. */
+export interface DestinationRuntime {
+  readonly destination: Destination;
+  readonly counter: DestinationCounter;
+  /** Aligned with `destination.endpoints`. */
+  readonly endpoints: readonly EndpointState[];
+  readonly picker: EndpointPicker;
+  /** Skips ejected endpoints (pre-bound; no allocation per connection). */
+  readonly skipEjected: Skip;
+  /** min(endpoints with a weight, MAX_CONNECT_ATTEMPTS). */
+  readonly maxAttempts: number;
+}
+
+/** One listener's route, ready to take connections. */
+export interface ListenerRuntime {
+  readonly listener: Listener;
+  readonly destinations: readonly DestinationRuntime[];
+  /** Smooth weighted round robin over the destinations' weights. */
+  readonly picker: SmoothWeightedPicker;
+}
+
+/** Everything a connection needs, for one table. */
+export interface TableRuntime {
+  readonly table: RoutingTable;
+  readonly listeners: ReadonlyMap<string, ListenerRuntime>;
+}
+
+export const EMPTY_RUNTIME: TableRuntime = Object.freeze({
+  table: Object.freeze({ listeners: Object.freeze([]) }),
+  listeners: new Map<string, ListenerRuntime>(),
+});
+
+/** Builds the runtime of `table`; throws ApplyError when a listener's route cannot be served. */
+export function buildRuntime(table: RoutingTable, counters: Counters, rng: Rng = Math.random): TableRuntime {
+  const listeners = new Map<string, ListenerRuntime>();
+  for (const l of table.listeners) {
+    if (listeners.has(l.key)) throw new ApplyError(`listener ${l.key} appears twice in the table`, l.address, l.port);
+    const destinations = l.route.destinations.map((d) => buildDestination(l, d, counters, rng));
+    let picker: SmoothWeightedPicker;
+    try {
+      picker = new SmoothWeightedPicker(l.route.destinations.map((d) => d.weight));
+    } catch (err) {
+      throw new ApplyError(`listener ${l.key}: route weights: ${(err as Error).message}`, l.address, l.port);
+    }
+    listeners.set(l.key, { listener: l, destinations, picker });
+  }
+  return { table, listeners };
+}
+
+function buildDestination(l: Listener, d: Destination, counters: Counters, rng: Rng): DestinationRuntime {
+  const weights = d.endpoints.map((e) => e.weight);
+  const usable = weights.filter((w) => w > 0).length;
+  if (d.weight > 0 && usable === 0) {
+    throw new ApplyError(`listener ${l.key}: destination ${d.key} has weight ${d.weight} but no endpoint with a weight`, l.address, l.port);
+  }
+  const endpoints = d.endpoints.map((e) => counters.endpoint(e));
+  let picker: EndpointPicker;
+  try {
+    picker = createEndpointPicker(d.policy.loadBalancer, weights, (i) => endpoints[i]!.active, rng);
+  } catch (err) {
+    throw new ApplyError(`listener ${l.key}: destination ${d.key} endpoint weights: ${(err as Error).message}`, l.address, l.port);
+  }
+  const skipEjected: Skip = (i) => {
+    const until = endpoints[i]!.ejectedUntil;
+    return until !== 0 && isEjected(endpoints[i]!, Date.now());
+  };
+  return {
+    destination: d,
+    counter: counters.destination(d),
+    endpoints,
+    picker,
+    skipEjected,
+    maxAttempts: Math.min(usable, MAX_CONNECT_ATTEMPTS),
+  };
+}

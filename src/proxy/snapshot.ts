@@ -1,0 +1,78 @@
+/** A plain JSON view of what the proxy serves and how many connections each part holds. */
+import type { BoundListener } from './listeners';
+import type { TableRuntime } from './runtime';
+
+export interface EndpointSnapshot {
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  readonly weight: number;
+  readonly active: number;
+  readonly ejected: boolean;
+}
+
+export interface DestinationSnapshot {
+  readonly key: string;
+  readonly host: string;
+  readonly subset: string | null;
+  readonly port: number;
+  readonly service: string;
+  readonly version: string;
+  readonly weight: number;
+  readonly percent: number;
+  readonly active: number;
+  readonly opened: number;
+  readonly closed: number;
+  readonly endpoints: readonly EndpointSnapshot[];
+}
+
+export interface ListenerSnapshot {
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  /** Port actually bound; null if the listener is not bound (never the case for a live table). */
+  readonly boundPort: number | null;
+  readonly gateway: string;
+  readonly portName: string;
+  readonly route: { readonly virtualService: string; readonly rule: number; readonly destinations: readonly DestinationSnapshot[] };
+}
+
+export interface ProxySnapshot {
+  readonly listeners: readonly ListenerSnapshot[];
+  /** Client connections open now, on any listener (including ones no longer in the table). */
+  readonly activeConnections: number;
+}
+
+/** Builds the snapshot of `rt`, with the bound ports from `bound`. */
+export function snapshotOf(rt: TableRuntime, bound: ReadonlyMap<string, BoundListener>, activeConnections: number): ProxySnapshot {
+  const now = Date.now();
+  const listeners: ListenerSnapshot[] = [];
+  for (const lr of rt.listeners.values()) {
+    const l = lr.listener;
+    listeners.push({
+      key: l.key,
+      address: l.address,
+      port: l.port,
+      boundPort: bound.get(l.key)?.boundPort ?? null,
+      gateway: l.gateway,
+      portName: l.portName,
+      route: {
+        virtualService: l.route.virtualService,
+        rule: l.route.rule,
+        destinations: lr.destinations.map((dr) => {
+          const d = dr.destination;
+          return {
+            key: d.key, host: d.host, subset: d.subset, port: d.port, service: d.service, version: d.version,
+            weight: d.weight, percent: d.percent,
+            active: dr.counter.active, opened: dr.counter.opened, closed: dr.counter.closed,
+            endpoints: d.endpoints.map((e, i) => {
+              const s = dr.endpoints[i]!;
+              return { key: e.key, address: e.address, port: e.port, weight: e.weight, active: s.active, ejected: s.ejectedUntil > now };
+            }),
+          };
+        }),
+      },
+    });
+  }
+  return { listeners, activeConnections };
+}
