@@ -1,0 +1,173 @@
+/** The Git source: a bare cache fetched with simple-git, trees read from commits (never a working tree). */
+import type { Logger } from 'pino';
+import { FetchError } from '../errors';
+import { DEFAULT_LIMITS, type ManifestFile, type ReadLimits } from '../manifest/types';
+import { cacheKey, GitCache, looksCorrupt } from './git-cache';
+import { localRepoPath, refWatch } from './git-local';
+import { parseBatch, parseCommit, parseLsTree, type TreeEntry } from './git-parse';
+import { errorText } from './git-run';
+import { isManifestName, normalizeSubPath, underSubPath } from './paths';
+import { redact } from './redact';
+import type { Snapshot, Source, StopWatch } from './types';
+import { watchPaths } from './watch';
+
+/** How to reach the repository and where to keep its cache. */
+export interface GitSourceOptions {
+  /** URL (https, ssh, file://) or local repository path. */
+  readonly repo: string;
+  readonly branch?: string;
+  /** Sub-folder holding the manifests; '' = the whole tree. */
+  readonly path?: string;
+  /** The cache lives in `<stateDir>/cache/<hash>`. */
+  readonly stateDir: string;
+  readonly limits?: ReadLimits;
+  readonly logger?: Logger;
+  /** A git process silent for this long is killed (default 60 s). */
+  readonly timeoutMs?: number;
+}
+
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[^\s~^:?*[\\\x00-\x1f\x7f]+(?<![/.])(?<!\.lock)$/;
+const MISSING_BRANCH = /couldn't find remote ref/i;
+const MISSING_REVISION = /not a tree object|not a valid object name|bad revision/i;
+
+/** A branch of a Git repository, fetched into a private bare cache and read commit by commit. */
+export class GitSource implements Source {
+  private readonly repo: string;
+  private readonly branch: string;
+  private readonly subPath: string;
+  private readonly limits: ReadLimits;
+  private readonly logger: Logger | undefined;
+  private readonly local: string | null;
+  private readonly cache: GitCache;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** Throws (a plain Error, at start-up) on an unusable branch name or a sub-path leaving the repository. */
+  constructor(opts: GitSourceOptions) {
+    this.branch = opts.branch ?? 'main';
+    if (!BRANCH.test(this.branch)) throw new Error(`invalid branch name: ${JSON.stringify(this.branch)}`);
+    if (opts.repo === '' || opts.repo.startsWith('-')) throw new Error(`invalid repository: ${redact(opts.repo)}`);
+    this.subPath = normalizeSubPath(opts.path ?? '');
+    this.limits = opts.limits ?? DEFAULT_LIMITS;
+    this.logger = opts.logger;
+    this.local = localRepoPath(opts.repo);
+    // A local path is fetched by absolute path: git runs in the cache, not in our working directory.
+    this.repo = this.local !== null && !/^file:\/\//i.test(opts.repo) ? this.local : opts.repo;
+    this.cache = new GitCache(opts.stateDir, cacheKey(this.repo), opts.timeoutMs ?? 60_000);
+  }
+
+  /** e.g. `git https://***@host/org/repo.git branch main path deploy`. */
+  describe(): string {
+    return `git ${redact(this.repo)} branch ${this.branch}${this.subPath ? ` path ${this.subPath}` : ''}`;
+  }
+
+  /** Fetches the branch (force: history may be rewritten) and returns its head commit SHA; throws FetchError. */
+  resolve(): Promise<string> {
+    return this.serial(() => this.resolveOnce(true));
+  }
+
+  /** Reads the manifest entries of commit `revision` from the cache; throws FetchError. */
+  read(revision: string): Promise<Snapshot> {
+    return this.serial(() => this.readOnce(revision));
+  }
+
+  /** Watches a local repository's refs; for a remote URL returns a stop function that does nothing. */
+  watch(onChange: () => void): StopWatch {
+    if (this.local === null) return Object.assign(async () => undefined, { ready: Promise.resolve() });
+    const { root, ignored } = refWatch(this.local);
+    return watchPaths(
+      [root],
+      {
+        debounceMs: 50,
+        ignored,
+        onError: (err) => this.logger?.warn({ source: this.describe(), err: redact(errorText(err)) }, 'watch error'),
+      },
+      onChange,
+    );
+  }
+
+  private async resolveOnce(mayRepair: boolean): Promise<string> {
+    try {
+      if (await this.cache.ensure()) this.logger?.info({ source: this.describe(), cache: this.cache.dir }, 'git cache created');
+      await this.cache.fetch(this.repo, this.branch);
+      return await this.cache.revParse(this.branch);
+    } catch (err) {
+      const text = errorText(err);
+      if (MISSING_BRANCH.test(text)) throw new FetchError(`branch ${this.branch} not found in ${redact(this.repo)}`);
+      if (looksCorrupt(text) || !(await this.cache.healthy())) {
+        this.cache.markBroken();
+        if (mayRepair) {
+          this.logger?.warn({ source: this.describe(), err: summary(text) }, 'git cache damaged; re-creating it');
+          return this.resolveOnce(false);
+        }
+      }
+      throw new FetchError(`fetch of ${this.describe()} failed: ${summary(text)}`);
+    }
+  }
+
+  private async readOnce(revision: string): Promise<Snapshot> {
+    if (!SHA.test(revision)) throw new FetchError(`not a commit id: ${JSON.stringify(revision.slice(0, 80))}`);
+    try {
+      const paths = this.subPath ? ['--', this.subPath] : [];
+      const listing = await this.cache.git.text(['--literal-pathspecs', 'ls-tree', '-r', '-l', '-z', '--full-tree', revision, ...paths]);
+      const entries = parseLsTree(listing);
+      const picked = this.pick(entries);
+      const wanted = picked.filter((p) => p.read);
+      const out = parseBatch(await this.cache.git.batch([revision, ...wanted.map((p) => p.entry.object)].join('\n') + '\n'));
+      const [commit, ...blobs] = out;
+      if (commit?.type !== 'commit' || !commit.content || blobs.length !== wanted.length) throw new Error('bad object: cat-file answer');
+      const contents = new Map<TreeEntry, Buffer>();
+      wanted.forEach((p, i) => {
+        const blob = blobs[i];
+        if (!blob?.content || blob.type !== 'blob') throw new Error(`missing blob ${p.entry.object}`);
+        contents.set(p.entry, blob.content);
+      });
+      const files = picked.map(({ entry, file }): ManifestFile => {
+        const content = contents.get(entry);
+        return content ? { ...file, content } : file;
+      });
+      const missing = this.subPath !== '' && entries.length === 0;
+      return { revision, files, commit: parseCommit(commit.content), ...(missing ? { missingPath: this.subPath } : {}) };
+    } catch (err) {
+      const text = errorText(err);
+      if (MISSING_REVISION.test(text)) throw new FetchError(`revision ${revision} is not in the cache of ${this.describe()}`);
+      if (looksCorrupt(text) || !(await this.cache.healthy())) this.cache.markBroken();
+      throw new FetchError(`read of ${revision} from ${this.describe()} failed: ${summary(text)}`);
+    }
+  }
+
+  /** Tree entries → manifest entries under the sub-path, and which blobs to read (size caps applied). */
+  private pick(entries: readonly TreeEntry[]): { entry: TreeEntry; file: ManifestFile; read: boolean }[] {
+    const picked: { entry: TreeEntry; file: ManifestFile; read: boolean }[] = [];
+    for (const entry of entries) {
+      const path = underSubPath(entry.path, this.subPath);
+      if (path === null) continue;
+      if (entry.mode === '120000') picked.push({ entry, file: { path, type: 'symlink', size: entry.size }, read: false });
+      else if (entry.mode === '160000') picked.push({ entry, file: { path, type: 'submodule', size: 0 }, read: false });
+      else if (entry.type === 'blob' && isManifestName(path)) {
+        picked.push({ entry, file: { path, type: 'file', size: entry.size }, read: entry.size <= this.limits.maxFileBytes });
+      }
+    }
+    // Over the per-commit cap nothing is read: the parser rejects the commit from the sizes alone.
+    const total = picked.reduce((sum, p) => sum + (p.read ? p.entry.size : 0), 0);
+    if (total > this.limits.maxTotalBytes) for (const p of picked) p.read = false;
+    return picked;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Git's `fatal:`/`error:` lines (else its first lines), at most two, credentials redacted. */
+function summary(text: string): string {
+  const lines = text
+    .split(/[\r\n]+/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const errors = lines.filter((l) => /^(fatal|error):/.test(l));
+  const chosen = (errors.length > 0 ? errors : lines).slice(0, 2).map((l) => l.replace(/^(fatal|error):\s*/, ''));
+  return redact(chosen.join('; ') || 'git failed');
+}

@@ -1,0 +1,35 @@
+/** What a source hands the reconciler: one revision, read whole. */
+import type { ManifestFile } from '../manifest/types';
+
+/** Who made the commit a snapshot was read from. */
+export interface CommitInfo {
+  readonly author: string;
+  /** ISO 8601 with the author's offset, as `git log --format=%aI` prints it. */
+  readonly date: string;
+  readonly subject: string;
+}
+
+/** Every manifest entry of one revision; paths are relative to the sub-path. */
+export interface Snapshot {
+  /** 40-hex commit SHA for Git, `dir:<sha256>` for a folder. */
+  readonly revision: string;
+  readonly files: ManifestFile[];
+  readonly commit?: CommitInfo;
+  /** Set to the sub-path when it does not exist in this revision (a typo, or the folder was deleted): the commit is rejected, not read as empty. */
+  readonly missingPath?: string;
+}
+
+/** Stops a watch (closes the watcher, drops a pending call); `ready` settles once events are seen. */
+export type StopWatch = (() => Promise<void>) & { readonly ready: Promise<void> };
+
+/** A place manifests come from. Only src/source touches repositories. */
+export interface Source {
+  /** Resolves the branch (fetching if remote) to a revision id. Throws FetchError (credentials redacted). */
+  resolve(): Promise<string>;
+  /** Reads every *.yaml / *.yml file (and every symlink, submodule entry) under the sub-path of that revision. Throws FetchError. */
+  read(revision: string): Promise<Snapshot>;
+  /** Calls onChange (debounced, coalesced) when the source may have moved; returns a stop function. */
+  watch?(onChange: () => void): StopWatch;
+  /** A one-line name for logs, credentials redacted. */
+  describe(): string;
+}
