@@ -26,3 +26,9 @@ export function diagAt(
   const [line, col] = locate(resource, path);
   return { severity, code, message, file: resource.file, line, col, field: path, ...(related ? { related } : {}) };
 }
+
+/** Where field `path` of another resource is, for a diagnostic's `related` (e.g. the first of two duplicates). */
+export function relatedAt(resource: Pick<Resource, 'positions' | 'line' | 'col' | 'file'>, path: string): NonNullable<Diagnostic['related']> {
+  const [line, col] = locate(resource, path);
+  return { file: resource.file, line, col };
+}

@@ -1,0 +1,99 @@
+/** One YAML document → one typed resource: header (kind, apiVersion, metadata), then the kind's reader. Pure. */
+import { Codes, type Diagnostic } from '../errors';
+import { readDestinationRule } from './destinationrule';
+import { isPlainMap, typeName } from './fields';
+import { asObj, Obj } from './obj';
+import { readGateway } from './gateway';
+import { DocReader } from './reader';
+import { readServiceEntry } from './serviceentry';
+import { ISTIO_GROUP, ISTIO_VERSIONS, KINDS, type Kind, type Metadata, type Resource } from './types';
+import { readVirtualService } from './virtualservice';
+import type { YamlDoc } from './yaml';
+
+/** ObjectMeta fields Kubernetes tools write that do not affect routing. */
+const IGNORED_METADATA = [
+  'annotations', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
+  'deletionGracePeriodSeconds', 'managedFields', 'ownerReferences', 'finalizers', 'generateName', 'selfLink',
+];
+
+/** The resource in `y` (undefined when it is skipped or unreadable) and every diagnostic about it. */
+export function readDocument(file: string, y: YamlDoc): { resource?: Resource; diagnostics: Diagnostic[] } {
+  const r = new DocReader(file, y.line, y.col, y.aliases, y.lineCounter);
+  const resource = readResource(r, y);
+  return resource ? { resource, diagnostics: r.diagnostics } : { diagnostics: r.diagnostics };
+}
+
+function readResource(r: DocReader, y: YamlDoc): Resource | undefined {
+  if (!isPlainMap(y.value)) {
+    r.reportDoc(Codes.DOC_NOT_MAPPING, `document must be a mapping, got ${typeName(y.value)}`);
+    return undefined;
+  }
+  const root = new Obj(r, '', y.value, y.node);
+  const kind = headerString(root, 'kind', Codes.DOC_NO_KIND);
+  const apiVersion = headerString(root, 'apiVersion', Codes.DOC_NO_API_VERSION);
+  if (kind === undefined || apiVersion === undefined) return undefined;
+
+  const [group, version] = splitApiVersion(apiVersion);
+  if (group !== ISTIO_GROUP || !(KINDS as readonly string[]).includes(kind)) {
+    const meta = y.value['metadata'];
+    const name = isPlainMap(meta) && typeof meta['name'] === 'string' ? meta['name'] : '(unnamed)';
+    r.report('kind', Codes.KIND_SKIPPED, `${kind} ${name} (${apiVersion}) is not a kind tcpshift reads; skipped`, 'warning');
+    return undefined;
+  }
+  if (!ISTIO_VERSIONS.includes(version)) {
+    r.report('apiVersion', Codes.UNKNOWN_API_VERSION,
+      `apiVersion ${apiVersion} is not a known version of ${kind} (known: ${ISTIO_VERSIONS.join(', ')})`);
+    return undefined;
+  }
+
+  const metadata = readMetadata(root);
+  const specField = root.get('spec');
+  const spec = specField ? asObj(r, specField) : new Obj(r, 'spec', {}, undefined);
+  root.ignore('status');
+  root.done();
+  if (!metadata || !spec) return undefined;
+  const base = { apiVersion, metadata, file: r.file, line: r.line, col: r.col, positions: r.positions, raw: y.raw };
+  return withSpec(kind as Kind, spec, base);
+}
+
+function withSpec(kind: Kind, spec: Obj, base: Omit<Resource, 'kind' | 'spec'>): Resource | undefined {
+  switch (kind) {
+    case 'Gateway':
+      return { ...base, kind, spec: readGateway(spec) };
+    case 'VirtualService':
+      return { ...base, kind, spec: readVirtualService(spec) };
+    case 'DestinationRule': {
+      const s = readDestinationRule(spec);
+      return s && { ...base, kind, spec: s };
+    }
+    case 'ServiceEntry':
+      return { ...base, kind, spec: readServiceEntry(spec) };
+  }
+}
+
+/** `group/version` → [group, version]; `v1` is the core group; a bare `networking.istio.io` lacks its version. */
+function splitApiVersion(apiVersion: string): [string, string] {
+  if (apiVersion === ISTIO_GROUP) return [ISTIO_GROUP, ''];
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? ['', apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
+}
+
+/** `kind` or `apiVersion`: a non-empty string, else the document-level `code`. */
+function headerString(root: Obj, key: string, code: Diagnostic['code']): string | undefined {
+  const f = root.get(key);
+  if (f && typeof f.value === 'string' && f.value !== '') return f.value;
+  const got = f ? `got ${typeName(f.value)}` : 'it is missing';
+  root.r.report(key, code, `document must have a string ${key}; ${got}`);
+  return undefined;
+}
+
+function readMetadata(root: Obj): Metadata | undefined {
+  const m = root.obj('metadata', true);
+  if (!m) return undefined;
+  const name = m.str('name', true);
+  const namespace = m.str('namespace') || 'default';
+  const labels = m.strMap('labels');
+  m.ignore(...IGNORED_METADATA);
+  m.done();
+  return name === undefined ? undefined : { name, namespace, labels };
+}

@@ -1,0 +1,46 @@
+/** Gateway spec reader: selector and TCP servers (other protocols are skipped with SERVER_SKIPPED). Pure. */
+import { Codes } from '../errors';
+import { compact } from './fields';
+import { asObj, type Obj } from './obj';
+import type { DocReader, Field } from './reader';
+import type { GatewayServer, GatewaySpec } from './types';
+
+/** The Gateway spec; servers that cannot be read are reported and left out (but still counted). */
+export function readGateway(spec: Obj): GatewaySpec {
+  const selector = spec.strMap('selector');
+  const written = spec.list('servers');
+  const servers: GatewayServer[] = [];
+  written.forEach((f, index) => {
+    const s = readServer(spec.r, f, index);
+    if (s) servers.push(s);
+  });
+  spec.done();
+  return { selector, servers, serverCount: written.length };
+}
+
+function readServer(r: DocReader, f: Field, index: number): GatewayServer | undefined {
+  const o = asObj(r, f);
+  if (!o) return undefined;
+  const port = o.obj('port', true);
+  const protocol = port?.str('protocol', true);
+  if (!port || protocol === undefined) return undefined;
+  if (protocol.toUpperCase() !== 'TCP') {
+    // Not ours to read: its tls, hosts and the rest are Istio's business, not tcpshift's.
+    r.report(f.path, Codes.SERVER_SKIPPED, `${f.path}: protocol ${protocol} is not TCP; server skipped`, 'warning');
+    return undefined;
+  }
+  const number = port.port('number', true);
+  const name = port.str('name') ?? '';
+  port.ignore('targetPort');
+  port.done();
+
+  // Whether `bind` is an IP address is checked by the model (FIELD_ADDRESS).
+  const bind = o.str('bind');
+  const hosts = o.strList('hosts');
+  const tls = o.get('tls');
+  if (tls) r.report(tls.path, Codes.FIELD_UNKNOWN, `${tls.path} has no meaning for a TCP server; ignored`, 'warning');
+  o.ignore('name');
+  o.done();
+  if (number === undefined) return undefined;
+  return compact({ index, port: { number, name, protocol }, bind, hosts });
+}

@@ -1,0 +1,90 @@
+/** DestinationRule `trafficPolicy` reader (top level and per subset). Pure. */
+import { Codes } from '../errors';
+import { compact, INT32_MAX } from './fields';
+import type { Obj } from './obj';
+import type { LoadBalancerKind, TcpKeepaliveSpec, TrafficPolicySpec } from './types';
+
+const LB_KINDS: readonly LoadBalancerKind[] = ['LEAST_REQUEST', 'ROUND_ROBIN', 'RANDOM'];
+const LB_ALIASES: Readonly<Record<string, LoadBalancerKind>> = { LEAST_CONN: 'LEAST_REQUEST' };
+const POSITIVE = { min: 1, max: INT32_MAX };
+const NON_NEGATIVE = { min: 0, max: INT32_MAX };
+
+type Policy = {
+  -readonly [K in keyof TrafficPolicySpec]: TrafficPolicySpec[K];
+};
+
+/** The policy as written; parts tcpshift cannot apply are reported (warnings, or errors when bytes would differ). */
+export function readTrafficPolicy(o: Obj): TrafficPolicySpec {
+  const policy: Policy = {};
+  const lb = o.obj('loadBalancer');
+  if (lb) policy.loadBalancer = readLoadBalancer(lb);
+  const pool = o.obj('connectionPool');
+  if (pool) policy.connectionPool = readConnectionPool(pool);
+  const od = o.obj('outlierDetection');
+  if (od) policy.outlierDetection = readOutlierDetection(od);
+  readTls(o);
+  o.unsupported('portLevelSettings', 'per-port policies are not applied; the top-level policy is used', 'warning');
+  o.unsupported('proxyProtocol', 'tcpshift does not send PROXY protocol headers', 'error');
+  o.unsupported('tunnel', 'tcpshift does not tunnel connections', 'error');
+  o.done();
+  return policy;
+}
+
+function readLoadBalancer(o: Obj): NonNullable<TrafficPolicySpec['loadBalancer']> {
+  const simple = o.enum('simple', LB_KINDS, LB_ALIASES);
+  for (const key of ['consistentHash', 'localityLbSetting', 'warmupDurationSecs', 'warmup']) {
+    o.unsupported(key, 'only loadBalancer.simple is applied', 'warning');
+  }
+  o.done();
+  return compact({ simple });
+}
+
+function readConnectionPool(o: Obj): NonNullable<TrafficPolicySpec['connectionPool']> {
+  const t = o.obj('tcp');
+  o.unsupported('http', 'HTTP connection pool settings do not apply to TCP; ignored', 'warning');
+  o.done();
+  if (!t) return {};
+  const maxConnections = t.int('maxConnections', POSITIVE);
+  const connectTimeoutMs = t.duration('connectTimeout', 1);
+  const idleTimeoutMs = t.duration('idleTimeout', 0);
+  const ka = t.obj('tcpKeepalive');
+  const tcpKeepalive = ka && readKeepalive(ka);
+  t.unsupported('maxConnectionDuration', 'connections are not closed after a maximum duration', 'warning');
+  t.done();
+  return { tcp: compact({ maxConnections, connectTimeoutMs, idleTimeoutMs, tcpKeepalive }) };
+}
+
+function readKeepalive(o: Obj): TcpKeepaliveSpec {
+  const probes = o.int('probes', POSITIVE);
+  const timeMs = o.duration('time', 1);
+  const intervalMs = o.duration('interval', 1);
+  o.done();
+  return compact({ probes, timeMs, intervalMs });
+}
+
+function readOutlierDetection(o: Obj): NonNullable<TrafficPolicySpec['outlierDetection']> {
+  const fiveXx = o.int('consecutive5xxErrors', NON_NEGATIVE);
+  const gateway = o.int('consecutiveGatewayErrors', NON_NEGATIVE);
+  const set = [fiveXx, gateway].filter((n): n is number => n !== undefined);
+  const consecutiveErrors = set.length > 0 ? Math.min(...set) : undefined;
+  const intervalMs = o.duration('interval', 1);
+  const baseEjectionTimeMs = o.duration('baseEjectionTime', 1);
+  const maxEjectionPercent = o.int('maxEjectionPercent', { min: 0, max: 100 });
+  for (const key of ['minHealthPercent', 'splitExternalLocalOriginErrors', 'consecutiveLocalOriginFailures']) {
+    o.unsupported(key, 'every failed connect counts as one consecutive error', 'warning');
+  }
+  o.done();
+  return compact({ consecutiveErrors, intervalMs, baseEjectionTimeMs, maxEjectionPercent });
+}
+
+/** `tls.mode: DISABLE` is what tcpshift does anyway; any other mode would originate TLS. */
+function readTls(o: Obj): void {
+  const tls = o.obj('tls');
+  if (!tls) return;
+  const mode = tls.get('mode');
+  tls.ignore(...tls.keys());
+  if (mode?.value !== 'DISABLE') {
+    const path = mode?.path ?? tls.path;
+    o.r.report(path, Codes.FIELD_UNSUPPORTED, `${path} is not supported: tcpshift does not originate TLS (only mode DISABLE)`);
+  }
+}

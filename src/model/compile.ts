@@ -1,0 +1,118 @@
+/** Resources → one deeply frozen RoutingTable, or every semantic error at once. Pure. */
+import { Codes, type Diagnostic } from '../errors';
+import { diagAt, relatedAt } from '../manifest/locate';
+import type { DestinationRule, Gateway, Resource, ServiceEntry, TcpRoute, VirtualService } from '../manifest/types';
+import { resolveRoute } from './destinations';
+import { deepFreeze } from './freeze';
+import { gatewayListeners, type ListenerCandidate } from './listeners';
+import { indexServices } from './services';
+import type { CompileOptions, Destination, Listener, RoutingTable } from './types';
+
+/** A table, or the reasons there is none. Warnings ride along either way. */
+export type CompileResult =
+  | { readonly ok: true; readonly table: RoutingTable; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+/** Compiles resources into a frozen RoutingTable; `ok: false` with every error when anything is invalid. */
+export function compile(resources: readonly Resource[], opts: CompileOptions): CompileResult {
+  const out: Diagnostic[] = [];
+  const unique = dropDuplicates(resources, out);
+  const of = <K extends Resource['kind']>(k: K) => unique.filter((r): r is Extract<Resource, { kind: K }> => r.kind === k);
+  const index = indexServices(of('ServiceEntry') as ServiceEntry[], of('DestinationRule') as DestinationRule[], out);
+  const gateways = of('Gateway') as Gateway[];
+  const candidates = gatewayListeners(gateways, opts, out);
+  const known = new Set(gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`));
+  const rules = compileRules(of('VirtualService') as VirtualService[], known, index, out);
+  const listeners = bindRoutes(candidates, rules, out);
+  if (out.some((d) => d.severity === 'error')) return { ok: false, diagnostics: out };
+  return { ok: true, table: deepFreeze({ listeners }), diagnostics: out };
+}
+
+/** Each (kind, namespace, name) once; later copies are DUPLICATE_RESOURCE naming the first file. */
+function dropDuplicates(resources: readonly Resource[], out: Diagnostic[]): Resource[] {
+  const first = new Map<string, Resource>();
+  for (const r of resources) {
+    const id = `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;
+    const prev = first.get(id);
+    if (prev) {
+      out.push(diagAt(r, 'metadata.name', Codes.DUPLICATE_RESOURCE,
+        `metadata.name: ${r.kind} ${r.metadata.namespace}/${r.metadata.name} is also defined in ${prev.file}:${prev.line}`,
+        'error', relatedAt(prev, 'metadata.name')));
+    } else first.set(id, r);
+  }
+  return [...first.values()];
+}
+
+interface CompiledRule {
+  readonly vs: VirtualService;
+  readonly rule: TcpRoute;
+  readonly ref: string;
+  /** Per match block (or one entry for "match all"): the gateways and port it accepts. */
+  readonly accepts: readonly { readonly gateways: readonly string[]; readonly port?: number }[];
+  readonly destinations: readonly Destination[] | null;
+  used: boolean;
+}
+
+/** Resolves every VirtualService rule (all are validated, used or not), in namespace/name order. */
+function compileRules(vss: readonly VirtualService[], known: ReadonlySet<string>, index: ReturnType<typeof indexServices>, out: Diagnostic[]): CompiledRule[] {
+  const sorted = [...vss].sort((a, b) => ref(a).localeCompare(ref(b)));
+  const rules: CompiledRule[] = [];
+  for (const vs of sorted) {
+    const gws = resolveGateways(vs, vs.spec.gateways, 'spec.gateways', known, out);
+    for (const rule of vs.spec.tcp) {
+      const accepts = rule.match.length === 0
+        ? [{ gateways: gws }]
+        : rule.match.map((m, i) => ({
+          gateways: m.gateways && m.gateways.length > 0
+            ? resolveGateways(vs, m.gateways, `spec.tcp[${rule.index}].match[${i}].gateways`, known, out) : gws,
+          ...(m.port !== undefined ? { port: m.port } : {}),
+        }));
+      rules.push({ vs, rule, ref: ref(vs), accepts, destinations: resolveRoute(vs, rule, index, out), used: false });
+    }
+  }
+  return rules;
+}
+
+/** `namespace/name` refs of the gateways listed at `field`; `mesh` is dropped, unknown ones are errors. */
+function resolveGateways(vs: VirtualService, names: readonly string[], field: string, known: ReadonlySet<string>, out: Diagnostic[]): string[] {
+  const refs: string[] = [];
+  names.forEach((name, i) => {
+    if (name === 'mesh') return;
+    const r = name.includes('/') ? name : `${vs.metadata.namespace}/${name}`;
+    if (!known.has(r)) {
+      out.push(diagAt(vs, `${field}[${i}]`, Codes.UNKNOWN_GATEWAY, `${field}[${i}]: no Gateway ${r} in this commit`));
+    }
+    refs.push(r);
+  });
+  return refs;
+}
+
+/** Gives each listener the first rule that matches it; unmatched listeners and unused rules are warnings. */
+function bindRoutes(candidates: readonly ListenerCandidate[], rules: CompiledRule[], out: Diagnostic[]): Listener[] {
+  const listeners: Listener[] = [];
+  for (const c of candidates) {
+    const hit = rules.find((r) => r.accepts.some((a) => a.gateways.includes(c.gatewayRef) && (a.port === undefined || a.port === c.port)));
+    if (!hit) {
+      out.push(diagAt(c.gateway, `spec.servers[${c.server.index}]`, Codes.LISTENER_NO_ROUTE,
+        `spec.servers[${c.server.index}]: no VirtualService tcp rule matches ${c.key}; the port is not opened`, 'warning'));
+      continue;
+    }
+    hit.used = true;
+    if (!hit.destinations) continue;
+    listeners.push({
+      key: c.key, address: c.address, port: c.port, gateway: c.gatewayRef, portName: c.server.port.name,
+      route: { virtualService: hit.ref, rule: hit.rule.index, destinations: hit.destinations },
+    });
+  }
+  for (const r of rules) {
+    if (!r.used) {
+      out.push(diagAt(r.vs, `spec.tcp[${r.rule.index}]`, Codes.RULE_UNREACHABLE,
+        `spec.tcp[${r.rule.index}] of VirtualService ${r.ref} matches no listener of this proxy (an earlier rule or no Gateway server takes its traffic)`, 'warning'));
+    }
+  }
+  return listeners.sort((a, b) => (a.port - b.port) || a.address.localeCompare(b.address));
+}
+
+function ref(r: Resource): string {
+  return `${r.metadata.namespace}/${r.metadata.name}`;
+}

@@ -1,0 +1,324 @@
+/** Every document- and field-level code the manifest reader emits, with the line:col it points at. */
+import { Codes, type Code, type Diagnostic } from '../../src/errors';
+import { istio, parseOne } from './util';
+
+interface Case {
+  readonly name: string;
+  readonly yaml: string;
+  readonly code: Code;
+  readonly severity: Diagnostic['severity'];
+  readonly line: number;
+  readonly col: number;
+  readonly field?: string;
+}
+
+const VS_ROUTE = (weight: string): string =>
+  istio('VirtualService', `  tcp:\n  - route:\n    - destination:\n        host: a\n      weight: ${weight}\n`);
+const DR_POLICY = (policy: string): string => istio('DestinationRule', `  host: a\n  trafficPolicy:\n${policy}`);
+const DR_TCP_POOL = (field: string): string => DR_POLICY(`    connectionPool:\n      tcp:\n        ${field}\n`);
+
+const CASES: readonly Case[] = [
+  // ---- documents
+  { name: 'not a mapping', yaml: '# c\n- a\n- b\n', code: Codes.DOC_NOT_MAPPING, severity: 'error', line: 2, col: 1 },
+  { name: 'scalar document', yaml: 'just text\n', code: Codes.DOC_NOT_MAPPING, severity: 'error', line: 1, col: 1 },
+  { name: 'no kind', yaml: '# c\napiVersion: v1\nmetadata: {name: a}\n', code: Codes.DOC_NO_KIND, severity: 'error', line: 2, col: 1 },
+  { name: 'kind not a string', yaml: 'apiVersion: v1\nkind: 5\n', code: Codes.DOC_NO_KIND, severity: 'error', line: 2, col: 1, field: 'kind' },
+  { name: 'no apiVersion', yaml: 'kind: Gateway\nmetadata: {name: a}\n', code: Codes.DOC_NO_API_VERSION, severity: 'error', line: 1, col: 1 },
+  {
+    name: 'unknown istio version',
+    yaml: 'kind: Gateway\napiVersion: networking.istio.io/v2\nmetadata: {name: a}\n',
+    code: Codes.UNKNOWN_API_VERSION, severity: 'error', line: 2, col: 1, field: 'apiVersion',
+  },
+  {
+    name: 'istio group without a version',
+    yaml: 'apiVersion: networking.istio.io\nkind: Gateway\nmetadata: {name: a}\n',
+    code: Codes.UNKNOWN_API_VERSION, severity: 'error', line: 1, col: 1, field: 'apiVersion',
+  },
+  {
+    name: 'istio version with extra parts',
+    yaml: 'apiVersion: networking.istio.io/v1/x\nkind: Gateway\nmetadata: {name: a}\n',
+    code: Codes.UNKNOWN_API_VERSION, severity: 'error', line: 1, col: 1, field: 'apiVersion',
+  },
+  { name: 'kubernetes Service', yaml: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n', code: Codes.KIND_SKIPPED, severity: 'warning', line: 2, col: 1 },
+  {
+    name: 'istio kind outside the four',
+    yaml: 'apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: s}\n',
+    code: Codes.KIND_SKIPPED, severity: 'warning', line: 2, col: 1,
+  },
+  {
+    name: 'Gateway API Gateway',
+    yaml: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\n',
+    code: Codes.KIND_SKIPPED, severity: 'warning', line: 2, col: 1,
+  },
+  // ---- metadata
+  {
+    name: 'metadata.name missing',
+    yaml: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  namespace: a\n',
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 3, col: 1, field: 'metadata.name',
+  },
+  {
+    name: 'metadata missing',
+    yaml: 'apiVersion: networking.istio.io/v1\nkind: Gateway\n',
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 1, col: 1, field: 'metadata',
+  },
+  {
+    name: 'metadata.name not a string',
+    yaml: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: 5\n',
+    code: Codes.FIELD_TYPE, severity: 'error', line: 4, col: 3, field: 'metadata.name',
+  },
+  {
+    name: 'label value not a string',
+    yaml: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: g\n  labels:\n    version: 1\n',
+    code: Codes.FIELD_TYPE, severity: 'error', line: 6, col: 5, field: 'metadata.labels.version',
+  },
+  {
+    name: 'spec not a map',
+    yaml: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: [1]\n',
+    code: Codes.FIELD_TYPE, severity: 'error', line: 4, col: 1, field: 'spec',
+  },
+  // ---- field types and ranges (VirtualService route weight)
+  { name: 'weight is a string', yaml: VS_ROUTE('"80"'), code: Codes.FIELD_TYPE, severity: 'error', line: 10, col: 7, field: 'spec.tcp[0].route[0].weight' },
+  { name: 'weight is a float', yaml: VS_ROUTE('1.5'), code: Codes.FIELD_NOT_INTEGER, severity: 'error', line: 10, col: 7, field: 'spec.tcp[0].route[0].weight' },
+  { name: 'weight over int32', yaml: VS_ROUTE('2147483648'), code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 7, field: 'spec.tcp[0].route[0].weight' },
+  {
+    name: 'destination host missing',
+    yaml: istio('VirtualService', '  tcp:\n  - route:\n    - destination:\n        subset: v1\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 8, col: 7, field: 'spec.tcp[0].route[0].destination.host',
+  },
+  {
+    name: 'route missing',
+    yaml: istio('VirtualService', '  tcp:\n  - match:\n    - port: 1\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 7, col: 5, field: 'spec.tcp[0].route',
+  },
+  {
+    name: 'route empty',
+    yaml: istio('VirtualService', '  tcp:\n  - route: []\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 7, col: 5, field: 'spec.tcp[0].route',
+  },
+  {
+    name: 'hosts not a list',
+    yaml: istio('VirtualService', '  hosts: tcp-echo\n'),
+    code: Codes.FIELD_TYPE, severity: 'error', line: 6, col: 3, field: 'spec.hosts',
+  },
+  {
+    name: 'gateways item not a string',
+    yaml: istio('VirtualService', '  gateways:\n  - {name: g}\n'),
+    code: Codes.FIELD_TYPE, severity: 'error', line: 7, col: 5, field: 'spec.gateways[0]',
+  },
+  {
+    name: 'match port out of range',
+    yaml: istio('VirtualService', '  tcp:\n  - match:\n    - port: 0\n    route:\n    - destination: {host: a}\n'),
+    code: Codes.PORT_RANGE, severity: 'error', line: 8, col: 7, field: 'spec.tcp[0].match[0].port',
+  },
+  {
+    name: 'destination port out of range',
+    yaml: istio('VirtualService', '  tcp:\n  - route:\n    - destination:\n        host: a\n        port: {number: 65536}\n'),
+    code: Codes.PORT_RANGE, severity: 'error', line: 10, col: 16, field: 'spec.tcp[0].route[0].destination.port.number',
+  },
+  {
+    name: 'sourceLabels cannot be honoured',
+    yaml: istio('VirtualService', '  tcp:\n  - match:\n    - sourceLabels: {app: a}\n    route:\n    - destination: {host: a}\n'),
+    code: Codes.FIELD_UNSUPPORTED, severity: 'error', line: 8, col: 7, field: 'spec.tcp[0].match[0].sourceLabels',
+  },
+  {
+    name: 'destinationSubnets cannot be honoured',
+    yaml: istio('VirtualService', '  tcp:\n  - match:\n    - port: 1\n      destinationSubnets: [10.0.0.0/8]\n    route:\n    - destination: {host: a}\n'),
+    code: Codes.FIELD_UNSUPPORTED, severity: 'error', line: 9, col: 7, field: 'spec.tcp[0].match[0].destinationSubnets',
+  },
+  {
+    name: 'http routes skipped',
+    yaml: istio('VirtualService', '  http:\n  - route: []\n'),
+    code: Codes.ROUTE_SKIPPED, severity: 'warning', line: 6, col: 3, field: 'spec.http',
+  },
+  {
+    name: 'tls routes skipped',
+    yaml: istio('VirtualService', '  tls:\n  - route: []\n'),
+    code: Codes.ROUTE_SKIPPED, severity: 'warning', line: 6, col: 3, field: 'spec.tls',
+  },
+  {
+    name: 'unknown field in destination',
+    yaml: istio('VirtualService', '  tcp:\n  - route:\n    - destination:\n        host: a\n        hots: b\n'),
+    code: Codes.FIELD_UNKNOWN, severity: 'warning', line: 10, col: 9, field: 'spec.tcp[0].route[0].destination.hots',
+  },
+  // ---- Gateway
+  {
+    name: 'server port number missing',
+    yaml: istio('Gateway', '  servers:\n  - port:\n      protocol: TCP\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 7, col: 5, field: 'spec.servers[0].port.number',
+  },
+  {
+    name: 'server protocol missing',
+    yaml: istio('Gateway', '  servers:\n  - port:\n      number: 1\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 7, col: 5, field: 'spec.servers[0].port.protocol',
+  },
+  {
+    name: 'server port out of range',
+    yaml: istio('Gateway', '  servers:\n  - port:\n      number: 70000\n      protocol: TCP\n'),
+    code: Codes.PORT_RANGE, severity: 'error', line: 8, col: 7, field: 'spec.servers[0].port.number',
+  },
+  {
+    name: 'server port a float',
+    yaml: istio('Gateway', '  servers:\n  - port:\n      number: 31400.5\n      protocol: TCP\n'),
+    code: Codes.FIELD_NOT_INTEGER, severity: 'error', line: 8, col: 7, field: 'spec.servers[0].port.number',
+  },
+  {
+    name: 'non-TCP server skipped',
+    yaml: istio('Gateway', '  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n'),
+    code: Codes.SERVER_SKIPPED, severity: 'warning', line: 7, col: 5, field: 'spec.servers[0]',
+  },
+  {
+    name: 'tls on a TCP server',
+    yaml: istio('Gateway', '  servers:\n  - port: {number: 1, protocol: TCP}\n    tls: {mode: SIMPLE}\n'),
+    code: Codes.FIELD_UNKNOWN, severity: 'warning', line: 8, col: 5, field: 'spec.servers[0].tls',
+  },
+  {
+    name: 'unknown spec field',
+    yaml: istio('Gateway', '  servers: []\n  colour: blue\n'),
+    code: Codes.FIELD_UNKNOWN, severity: 'warning', line: 7, col: 3, field: 'spec.colour',
+  },
+  {
+    name: 'unknown top-level field',
+    yaml: `${istio('Gateway', '  servers: []\n')}extra: 1\n`,
+    code: Codes.FIELD_UNKNOWN, severity: 'warning', line: 7, col: 1, field: 'extra',
+  },
+  // ---- DestinationRule
+  {
+    name: 'host missing',
+    yaml: istio('DestinationRule', '  subsets: []\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 5, col: 1, field: 'spec.host',
+  },
+  {
+    name: 'host empty',
+    yaml: istio('DestinationRule', '  host: ""\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 6, col: 3, field: 'spec.host',
+  },
+  {
+    name: 'subset name missing',
+    yaml: istio('DestinationRule', '  host: a\n  subsets:\n  - labels: {version: v1}\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 8, col: 5, field: 'spec.subsets[0].name',
+  },
+  {
+    name: 'load balancer PASSTHROUGH',
+    yaml: DR_POLICY('    loadBalancer:\n      simple: PASSTHROUGH\n'),
+    code: Codes.FIELD_ENUM, severity: 'error', line: 9, col: 7, field: 'spec.trafficPolicy.loadBalancer.simple',
+  },
+  {
+    name: 'consistentHash ignored',
+    yaml: DR_POLICY('    loadBalancer:\n      consistentHash: {useSourceIp: true}\n'),
+    code: Codes.FIELD_UNSUPPORTED, severity: 'warning', line: 9, col: 7, field: 'spec.trafficPolicy.loadBalancer.consistentHash',
+  },
+  {
+    name: 'TLS origination',
+    yaml: DR_POLICY('    tls:\n      mode: SIMPLE\n'),
+    code: Codes.FIELD_UNSUPPORTED, severity: 'error', line: 9, col: 7, field: 'spec.trafficPolicy.tls.mode',
+  },
+  {
+    name: 'http connection pool ignored',
+    yaml: DR_POLICY('    connectionPool:\n      http: {http1MaxPendingRequests: 1}\n'),
+    code: Codes.FIELD_UNSUPPORTED, severity: 'warning', line: 9, col: 7, field: 'spec.trafficPolicy.connectionPool.http',
+  },
+  {
+    name: 'connectTimeout not a duration',
+    yaml: DR_TCP_POOL('connectTimeout: 10 seconds'),
+    code: Codes.FIELD_DURATION, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.connectTimeout',
+  },
+  {
+    name: 'connectTimeout a number',
+    yaml: DR_TCP_POOL('connectTimeout: 10'),
+    code: Codes.FIELD_TYPE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.connectTimeout',
+  },
+  {
+    name: 'connectTimeout zero',
+    yaml: DR_TCP_POOL('connectTimeout: 0s'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.connectTimeout',
+  },
+  {
+    name: 'maxConnections zero',
+    yaml: DR_TCP_POOL('maxConnections: 0'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.maxConnections',
+  },
+  {
+    name: 'keepalive interval bad',
+    yaml: DR_TCP_POOL('tcpKeepalive:\n          interval: 5 minutes'),
+    code: Codes.FIELD_DURATION, severity: 'error', line: 11, col: 11, field: 'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.interval',
+  },
+  {
+    name: 'maxEjectionPercent over 100',
+    yaml: DR_POLICY('    outlierDetection:\n      maxEjectionPercent: 101\n'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 9, col: 7, field: 'spec.trafficPolicy.outlierDetection.maxEjectionPercent',
+  },
+  {
+    name: 'subset trafficPolicy checked too',
+    yaml: istio('DestinationRule', '  host: a\n  subsets:\n  - name: v1\n    trafficPolicy:\n      loadBalancer: {simple: FASTEST}\n'),
+    code: Codes.FIELD_ENUM, severity: 'error', line: 10, col: 22, field: 'spec.subsets[0].trafficPolicy.loadBalancer.simple',
+  },
+  // ---- ServiceEntry
+  {
+    name: 'hosts missing',
+    yaml: istio('ServiceEntry', '  resolution: STATIC\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 5, col: 1, field: 'spec.hosts',
+  },
+  {
+    name: 'hosts empty',
+    yaml: istio('ServiceEntry', '  hosts: []\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 6, col: 3, field: 'spec.hosts',
+  },
+  {
+    name: 'port name missing',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  ports:\n  - number: 9000\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 8, col: 5, field: 'spec.ports[0].name',
+  },
+  {
+    name: 'targetPort out of range',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  ports:\n  - number: 9000\n    name: tcp\n    targetPort: -1\n'),
+    code: Codes.PORT_RANGE, severity: 'error', line: 10, col: 5, field: 'spec.ports[0].targetPort',
+  },
+  {
+    name: 'bad resolution',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  resolution: MAGIC\n'),
+    code: Codes.FIELD_ENUM, severity: 'error', line: 7, col: 3, field: 'spec.resolution',
+  },
+  {
+    name: 'endpoint port out of range',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  endpoints:\n  - address: 10.0.0.1\n    ports:\n      tcp: 65536\n'),
+    code: Codes.PORT_RANGE, severity: 'error', line: 10, col: 7, field: 'spec.endpoints[0].ports.tcp',
+  },
+  {
+    name: 'endpoint weight negative',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  endpoints:\n  - address: 10.0.0.1\n    weight: -1\n'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 9, col: 5, field: 'spec.endpoints[0].weight',
+  },
+  {
+    name: 'endpoint address missing',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  endpoints:\n  - labels: {version: v1}\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 8, col: 5, field: 'spec.endpoints[0].address',
+  },
+  {
+    name: 'endpoint address malformed',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  resolution: DNS\n  endpoints:\n  - address: "bad host!"\n'),
+    code: Codes.FIELD_ADDRESS, severity: 'error', line: 9, col: 5, field: 'spec.endpoints[0].address',
+  },
+  {
+    name: 'workloadSelector cannot be honoured',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  workloadSelector:\n    labels: {app: a}\n'),
+    code: Codes.FIELD_UNSUPPORTED, severity: 'error', line: 7, col: 3, field: 'spec.workloadSelector',
+  },
+  {
+    name: 'location not an enum value',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  location: SOMEWHERE\n'),
+    code: Codes.FIELD_ENUM, severity: 'error', line: 7, col: 3, field: 'spec.location',
+  },
+];
+
+describe('diagnostic codes and positions', () => {
+  test.each(CASES)('$name → $code at $line:$col', (c) => {
+    const { diagnostics } = parseOne(c.yaml);
+    const hits = diagnostics.filter((d) => d.code === c.code);
+    expect(hits.map((d) => [d.line, d.col, d.severity])).toContainEqual([c.line, c.col, c.severity]);
+    const hit = hits.find((d) => d.line === c.line && d.col === c.col);
+    expect(hit?.file).toBe('m.yaml');
+    if (c.field !== undefined) expect(hit?.field).toBe(c.field);
+    // One finding, reported once.
+    expect(hits).toHaveLength(1);
+  });
+});
