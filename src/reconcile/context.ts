@@ -1,0 +1,61 @@
+/** What the reconcile steps share: dependencies, options and the applied/attempted bookkeeping. */
+import type { Logger } from 'pino';
+import type { Diagnostic, Reason } from '../errors';
+import type { ManifestFile, ReadLimits, Resource } from '../manifest/types';
+import type { CompileOptions, RoutingTable } from '../model/types';
+import type { Source } from '../source/types';
+import type { AppliedState } from './state';
+import type { Outcome } from './status';
+
+/** The proxy as the reconciler sees it. */
+export interface TableSink {
+  /** Binds new listeners, then swaps the table in one assignment; throws ApplyError leaving the old table serving. */
+  swap(table: RoutingTable): Promise<void>;
+}
+
+export interface ReconcilerOptions {
+  readonly compile: CompileOptions;
+  readonly limits: ReadLimits;
+  /** Where the applied state is persisted; none = not persisted. */
+  readonly stateDir?: string;
+  /** Poll interval in ms (also the cap of the fetch backoff). */
+  readonly intervalMs: number;
+}
+
+/** The revision that is serving. */
+export interface Applied {
+  readonly revision: string;
+  readonly at: string;
+  readonly table: RoutingTable;
+  readonly resources: readonly Resource[];
+  readonly files: readonly ManifestFile[];
+  readonly commit: { readonly author: string; readonly date: string; readonly subject: string } | null;
+}
+
+/** The last revision a run tried to apply, and how that went. */
+export interface Attempted {
+  readonly revision: string;
+  readonly at: string;
+  outcome: Outcome | null;
+  error: { readonly reason: Reason; readonly message: string } | null;
+  diagnostics: Diagnostic[];
+}
+
+/** Mutable bookkeeping, owned by the reconciler; steps update it. */
+export interface ReconcileState {
+  applied: Applied | null;
+  attempted: Attempted | null;
+  fetchError: string | null;
+  fetchFailures: number;
+  lastOutcome: Outcome | null;
+  lastChanges: string[];
+}
+
+export interface ReconcilerContext {
+  readonly source: Source;
+  readonly proxy: TableSink;
+  readonly log: Logger;
+  readonly options: ReconcilerOptions;
+  readonly state: ReconcileState;
+  readonly persist: (s: AppliedState) => Promise<void>;
+}

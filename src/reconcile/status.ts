@@ -1,0 +1,44 @@
+/** The reconciler's status object (after Flux's GitRepository/Kustomization status), kept in memory. */
+import type { Diagnostic, Reason } from '../errors';
+import { Reasons } from '../errors';
+
+/** How one run ended. */
+export type Outcome = 'applied' | 'noop' | 'rejected' | 'failed';
+
+/** What `/status` and `tcpshift status` show (listeners are added by the admin server from the proxy). */
+export interface ReconcileStatus {
+  /** True while the last attempt did not reject a commit and something is applied. */
+  ready: boolean;
+  reason: Reason;
+  message: string;
+  source: string;
+  lastAppliedRevision: string | null;
+  lastAppliedAt: string | null;
+  lastAttemptedRevision: string | null;
+  lastAttemptedAt: string | null;
+  lastOutcome: Outcome | null;
+  /** Rendered changes of the last apply. */
+  lastChanges: string[];
+  /** Errors and warnings of the last attempted revision, formatted `file:line:col: code: message`. */
+  diagnostics: Diagnostic[];
+  /** Consecutive fetch failures (0 when the last fetch worked). */
+  fetchFailures: number;
+}
+
+/** A fresh status: nothing applied yet. */
+export function initialStatus(source: string): ReconcileStatus {
+  return {
+    ready: false,
+    reason: Reasons.Progressing,
+    message: 'waiting for the first revision',
+    source,
+    lastAppliedRevision: null,
+    lastAppliedAt: null,
+    lastAttemptedRevision: null,
+    lastAttemptedAt: null,
+    lastOutcome: null,
+    lastChanges: [],
+    diagnostics: [],
+    fetchFailures: 0,
+  };
+}

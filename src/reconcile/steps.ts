@@ -1,0 +1,108 @@
+/**
+ * The reconcile steps, each `(run, ctx) => Promise<void>`: fetch → read → build (parse, validate,
+ * compile) → diff → apply → persist. A step ends the run early by setting `run.outcome`.
+ */
+import { diff } from '../diff/diff';
+import type { Change } from '../diff/types';
+import { Codes, ValidationError, type Diagnostic } from '../errors';
+import type { Resource } from '../manifest/types';
+import { buildDesired } from '../model/desired';
+import type { RoutingTable } from '../model/types';
+import type { Snapshot } from '../source/types';
+import type { Applied, Attempted, ReconcilerContext } from './context';
+import type { Outcome } from './status';
+
+/** What one run has learnt so far. */
+export interface Run {
+  readonly trigger: string;
+  /** Re-attempt a revision that failed to apply (a manual trigger). */
+  readonly force: boolean;
+  readonly startedAt: number;
+  step: string;
+  revision?: string;
+  snapshot?: Snapshot;
+  table?: RoutingTable;
+  resources?: readonly Resource[];
+  changes?: Change[];
+  /** The new serving revision, recorded into the state by the reconciler's `finally`. */
+  applied?: Applied;
+  outcome?: Outcome;
+}
+
+export type Step = (run: Run, ctx: ReconcilerContext) => Promise<void>;
+
+/** Resolves the branch to a revision; a revision already applied (or already rejected) ends the run as a no-op. */
+export const fetchStep: Step = async (run, ctx) => {
+  run.revision = await ctx.source.resolve();
+  ctx.state.fetchError = null;
+  if (run.revision === ctx.state.applied?.revision) run.outcome = 'noop';
+  else if (run.revision === ctx.state.attempted?.revision && ctx.state.attempted.error && !(run.force && ctx.state.attempted.outcome === 'failed')) {
+    run.outcome = 'noop';
+  }
+};
+
+/** Reads the revision's manifest files from the commit (never a working tree). */
+export const readStep: Step = async (run, ctx) => {
+  run.snapshot = await ctx.source.read(need(run.revision));
+};
+
+/** Parses, validates and compiles the whole commit; any error rejects it whole. */
+export const buildStep: Step = async (run, ctx) => {
+  const attempted: Attempted = { revision: need(run.revision), at: new Date().toISOString(), outcome: null, error: null, diagnostics: [] };
+  ctx.state.attempted = attempted;
+  const snapshot = need(run.snapshot);
+  const desired = snapshot.missingPath === undefined
+    ? buildDesired(snapshot.files, ctx.options.compile, ctx.options.limits)
+    : { ok: false as const, diagnostics: [missingPath(snapshot.missingPath)] };
+  attempted.diagnostics = [...desired.diagnostics];
+  if (!desired.ok) throw new ValidationError(desired.diagnostics);
+  run.table = desired.table;
+  run.resources = desired.resources;
+};
+
+function missingPath(path: string): Diagnostic {
+  return {
+    severity: 'error', code: Codes.PATH_NOT_FOUND, file: path, line: 0, col: 0,
+    message: `the manifest path ${path} does not exist in this revision; nothing was changed (delete the YAML files, not the folder, to remove every route)`,
+  };
+}
+
+/** Compares the desired table with the one serving. */
+export const diffStep: Step = async (run, ctx) => {
+  run.changes = diff(ctx.state.applied?.table ?? null, need(run.table));
+};
+
+/** Swaps the proxy's table (binding new listeners first) unless nothing changed. */
+export const applyStep: Step = async (run, ctx) => {
+  if (need(run.changes).length > 0) await ctx.proxy.swap(need(run.table));
+  run.applied = {
+    revision: need(run.revision),
+    at: new Date().toISOString(),
+    table: need(run.table),
+    resources: need(run.resources),
+    files: need(run.snapshot).files,
+    commit: run.snapshot?.commit ?? null,
+  };
+  run.outcome = 'applied';
+};
+
+/** Persists what was applied so a restart serves it before Git answers; a failure here is logged, not fatal. */
+export const persistStep: Step = async (run, ctx) => {
+  const applied = run.applied;
+  if (!ctx.options.stateDir || !applied) return;
+  try {
+    await ctx.persist({ revision: applied.revision, appliedAt: applied.at, files: applied.files });
+  } catch (err) {
+    ctx.log.warn({ err }, 'could not persist the applied state; a restart will wait for Git');
+  }
+};
+
+/** The steps in order. */
+export const STEPS: readonly [string, Step][] = [
+  ['fetch', fetchStep], ['read', readStep], ['build', buildStep], ['diff', diffStep], ['apply', applyStep], ['persist', persistStep],
+];
+
+function need<T>(v: T | undefined): T {
+  if (v === undefined) throw new Error('reconcile step ran out of order');
+  return v;
+}
