@@ -1,0 +1,75 @@
+/** The composition root: source + reconciler + proxy + admin server, started and stopped as one. */
+import type { Logger } from 'pino';
+import { startAdmin } from './admin/server';
+import { createMetrics } from './admin/metrics';
+import type { ReadLimits } from './manifest/types';
+import type { CompileOptions } from './model/types';
+import { Proxy } from './proxy/proxy';
+import { Reconciler } from './reconcile/reconciler';
+import { DirSource } from './source/dir';
+import { GitSource } from './source/git';
+import type { Source } from './source/types';
+
+export interface AppConfig {
+  /** Git URL or local path; exactly one of repo and dir. */
+  readonly repo?: string;
+  readonly dir?: string;
+  readonly branch: string;
+  readonly path: string;
+  readonly intervalMs: number;
+  readonly stateDir: string;
+  readonly admin: { readonly host: string; readonly port: number; readonly token?: string };
+  readonly compile: CompileOptions;
+  readonly limits: ReadLimits;
+  readonly maxConnections?: number;
+  /** Watch the source for changes (local repos and folders); default true. */
+  readonly watch?: boolean;
+}
+
+/** A running instance. */
+export interface App {
+  readonly adminPort: number;
+  readonly proxy: Proxy;
+  readonly reconciler: Reconciler;
+  readonly source: Source;
+  /** Stops reconciling and the admin server, then drains the proxy for up to `drainMs`. */
+  stop(drainMs?: number): Promise<void>;
+}
+
+/** Builds the source the config names; throws when neither or both of repo and dir are given. */
+export function createSource(config: Pick<AppConfig, 'repo' | 'dir' | 'branch' | 'path' | 'stateDir' | 'limits'>, log: Logger): Source {
+  if (!!config.repo === !!config.dir) throw new Error('give exactly one of --repo and --dir');
+  if (config.dir) return new DirSource({ dir: config.dir, limits: config.limits });
+  return new GitSource({ repo: config.repo as string, branch: config.branch, path: config.path, stateDir: config.stateDir, limits: config.limits, logger: log });
+}
+
+/** Starts everything; the first reconcile runs at once (after the persisted revision, if any, is serving). */
+export async function startApp(config: AppConfig, log: Logger): Promise<App> {
+  const source = createSource(config, log.child({ component: 'source' }));
+  const proxy = new Proxy({ logger: log.child({ component: 'proxy' }), ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}) });
+  const reconciler = new Reconciler(
+    config.watch === false ? withoutWatch(source) : source,
+    proxy,
+    log.child({ component: 'reconciler' }),
+    { compile: config.compile, limits: config.limits, stateDir: config.stateDir, intervalMs: config.intervalMs },
+  );
+  const metrics = createMetrics(proxy, reconciler);
+  const admin = await startAdmin(config.admin, { reconciler, proxy, metrics, log: log.child({ component: 'admin' }) });
+  await reconciler.restore();
+  reconciler.start();
+  return {
+    adminPort: admin.port,
+    proxy,
+    reconciler,
+    source,
+    async stop(drainMs = 30_000) {
+      await reconciler.stop();
+      await admin.close();
+      await proxy.close(drainMs);
+    },
+  };
+}
+
+function withoutWatch(source: Source): Source {
+  return { resolve: () => source.resolve(), read: (r) => source.read(r), describe: () => source.describe() };
+}
