@@ -1,0 +1,19 @@
+/** A tiny client for the admin API, used by `get`, `status` and the demo. */
+
+/** GETs (or POSTs) `path` on the admin server; throws an Error saying what to check when it can't. */
+export async function adminRequest<T>(base: string, path: string, init: { method?: string; token?: string } = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}${path}`, {
+      method: init.method ?? 'GET',
+      headers: init.token ? { authorization: `Bearer ${init.token}` } : {},
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (err) {
+    const why = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+    throw new Error(`cannot reach the tcpshift admin API at ${base} (${why}); is \`tcpshift run\` running, and is --admin right?`);
+  }
+  const text = await res.text();
+  if (!res.ok) throw new Error(`admin API ${path} answered ${res.status}: ${text.trim()}`);
+  return JSON.parse(text) as T;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/** The `tcpshift` command. Only src/cli exits the process. */
+import { Command } from 'commander';
+import { registerDemo } from './demo';
+import { registerEcho } from './echo';
+import { registerGet } from './get';
+import { registerReconcile } from './reconcile';
+import { registerRun } from './run';
+import { registerStatus } from './status';
+import { registerValidate } from './validate';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../../package.json') as { version: string };
+
+const program = new Command('tcpshift')
+  .description('Istio-style TCP traffic shifting without Kubernetes: a GitOps reconciler and an L4 proxy')
+  .version(version)
+  .showHelpAfterError();
+
+registerRun(program);
+registerValidate(program);
+registerGet(program);
+registerStatus(program);
+registerReconcile(program);
+registerEcho(program);
+registerDemo(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+/** Parsing of CLI flag values: durations, host:port, labels, sizes. Each throws InvalidArgumentError with the flag's expectation. */
+import { InvalidArgumentError } from 'commander';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseDuration } from '../duration';
+
+/** `500ms`, `1s`, `2m` → milliseconds. */
+export function durationArg(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null || ms < 0) throw new InvalidArgumentError(`expected a duration like 500ms, 10s or 2m, got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+/** `host:port` (or `[::1]:port`, or `:port` for 127.0.0.1, or a full `http://host:port` URL). */
+export function hostPortArg(value: string): { host: string; port: number } {
+  const v = value.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(v);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError(`expected host:port such as 127.0.0.1:15000, got ${JSON.stringify(value)}`);
+  }
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+/** `k=v,k2=v2` → labels. */
+export function labelsArg(value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`expected labels like istio=ingressgateway,zone=a, got ${JSON.stringify(value)}`);
+    out[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return out;
+}
+
+/** A positive whole number (also `1MiB`, `16MiB`, `512KiB`). */
+export function sizeArg(value: string): number {
+  const m = /^(\d+)\s*(KiB|MiB|GiB|k|m|g)?$/i.exec(value.trim());
+  const mult: Record<string, number> = { kib: 1024, k: 1024, mib: 1 << 20, m: 1 << 20, gib: 1 << 30, g: 1 << 30 };
+  const n = m ? Number(m[1]) * (m[2] ? mult[m[2].toLowerCase()] ?? NaN : 1) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a size like 1048576 or 1MiB, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** A whole number ≥ 1. */
+export function countArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** `$XDG_STATE_HOME/tcpshift`, else `~/.local/state/tcpshift`. */
+export function defaultStateDir(): string {
+  const xdg = process.env.XDG_STATE_HOME;
+  return join(xdg && xdg !== '' ? xdg : join(homedir(), '.local', 'state'), 'tcpshift');
+}
+
+/** Base URL of the admin server from an `--admin` value. */
+export function adminUrl(value: string): string {
+  const { host, port } = hostPortArg(value);
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

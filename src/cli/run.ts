@@ -1,0 +1,77 @@
+/** `tcpshift run`: reconciler + proxy + admin server until SIGTERM/SIGINT; SIGHUP reconciles now. */
+import { Command, Option } from 'commander';
+import { startApp } from '../app';
+import { createLogger, type LogFormat } from '../log';
+import { DEFAULT_LIMITS } from '../manifest/types';
+import { countArg, defaultStateDir, durationArg, hostPortArg, labelsArg, sizeArg } from './options';
+
+interface RunFlags {
+  repo?: string; dir?: string; branch: string; path: string; interval: number; stateDir: string;
+  admin: { host: string; port: number }; adminToken?: string; listenHost: string; gatewayLabels: Record<string, string>;
+  maxFileBytes: number; maxCommitBytes: number; maxConnections?: number; drainTimeout: number;
+  logLevel: string; logFormat: LogFormat; watch: boolean;
+}
+
+const env = (o: Option, name: string) => o.env(`TCPSHIFT_${name}`);
+
+/** Adds the `run` command. */
+export function registerRun(program: Command): void {
+  program.command('run')
+    .description('run the reconciler, the proxy and the admin server')
+    .addOption(env(new Option('--repo <url|path>', 'Git repository: URL, file:// URL or local path'), 'REPO'))
+    .addOption(env(new Option('--dir <path>', 'a plain folder instead of Git (development; watched)'), 'DIR'))
+    .addOption(env(new Option('--branch <name>', 'branch to follow').default('main'), 'BRANCH'))
+    .addOption(env(new Option('--path <subdir>', 'sub-folder of the repo holding the manifests').default(''), 'PATH'))
+    .addOption(env(new Option('--interval <duration>', 'poll interval (also the cap of fetch retries)').default(10_000, '10s').argParser(durationArg), 'INTERVAL'))
+    .addOption(env(new Option('--no-watch', 'do not watch a local repo or folder (poll only)'), 'NO_WATCH'))
+    .addOption(env(new Option('--state-dir <path>', 'Git cache and the persisted applied revision').default(defaultStateDir()), 'STATE_DIR'))
+    .addOption(env(new Option('--admin <host:port>', 'admin HTTP address').default({ host: '127.0.0.1', port: 15000 }, '127.0.0.1:15000').argParser(hostPortArg), 'ADMIN'))
+    .addOption(env(new Option('--admin-token <token>', 'bearer token required by mutating admin endpoints'), 'ADMIN_TOKEN'))
+    .addOption(env(new Option('--listen-host <address>', 'address of listeners whose Gateway server has no bind').default('0.0.0.0'), 'LISTEN_HOST'))
+    .addOption(env(new Option('--gateway-labels <k=v,...>', "this proxy's labels; Gateway selectors must match them").default({ istio: 'ingressgateway' }, 'istio=ingressgateway').argParser(labelsArg), 'GATEWAY_LABELS'))
+    .addOption(env(new Option('--max-file-bytes <size>', 'largest manifest file').default(DEFAULT_LIMITS.maxFileBytes, '1MiB').argParser(sizeArg), 'MAX_FILE_BYTES'))
+    .addOption(env(new Option('--max-commit-bytes <size>', 'largest total of manifest files in one commit').default(DEFAULT_LIMITS.maxTotalBytes, '16MiB').argParser(sizeArg), 'MAX_COMMIT_BYTES'))
+    .addOption(env(new Option('--max-connections <n>', 'global cap of open client connections').argParser(countArg), 'MAX_CONNECTIONS'))
+    .addOption(env(new Option('--drain-timeout <duration>', 'how long SIGTERM waits for open connections').default(30_000, '30s').argParser(durationArg), 'DRAIN_TIMEOUT'))
+    .addOption(env(new Option('--log-level <level>', 'trace, debug, info, warn, error').default('info'), 'LOG_LEVEL'))
+    .addOption(env(new Option('--log-format <format>', 'json, pretty, or auto (pretty on a terminal)').choices(['json', 'pretty', 'auto']).default('auto'), 'LOG_FORMAT'))
+    .action(async (flags: RunFlags) => {
+      if (!!flags.repo === !!flags.dir) {
+        process.stderr.write('tcpshift run: give exactly one of --repo <url|path> and --dir <path>\n');
+        process.exit(2);
+      }
+      const log = createLogger({ level: flags.logLevel, format: flags.logFormat });
+      let app;
+      try {
+        app = await startApp({
+          ...(flags.repo ? { repo: flags.repo } : {}), ...(flags.dir ? { dir: flags.dir } : {}),
+          branch: flags.branch, path: flags.path, intervalMs: flags.interval, stateDir: flags.stateDir,
+          admin: { ...flags.admin, ...(flags.adminToken ? { token: flags.adminToken } : {}) },
+          compile: { gatewayLabels: flags.gatewayLabels, listenHost: flags.listenHost },
+          limits: { maxFileBytes: flags.maxFileBytes, maxTotalBytes: flags.maxCommitBytes },
+          ...(flags.maxConnections ? { maxConnections: flags.maxConnections } : {}),
+          watch: flags.watch,
+        }, log);
+      } catch (err) {
+        log.fatal({ err }, 'could not start');
+        process.exit(1);
+      }
+      const running = app;
+      let stopping = false;
+      process.on('SIGHUP', () => void running.reconciler.trigger('sighup', true));
+      const shutdown = (signal: string) => {
+        if (stopping) {
+          log.warn({ signal }, 'second signal: exiting without waiting for connections');
+          process.exit(1);
+        }
+        stopping = true;
+        log.info({ signal, drainTimeoutMs: flags.drainTimeout }, 'stopping: no new connections, draining open ones');
+        running.stop(flags.drainTimeout).then(
+          () => { log.info('stopped'); process.exit(0); },
+          (err: unknown) => { log.error({ err }, 'stop failed'); process.exit(1); },
+        );
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+    });
+}

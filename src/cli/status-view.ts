@@ -1,0 +1,39 @@
+/** Renders the `/status` JSON for people (`tcpshift status`). Pure. */
+import { formatDiagnostic } from '../errors';
+import type { ProxySnapshot } from '../proxy/snapshot';
+import type { ReconcileStatus } from '../reconcile/status';
+
+export type StatusDocument = ReconcileStatus & ProxySnapshot;
+
+const short = (rev: string | null) => (rev ? (/^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 12) : rev) : '-');
+const pct = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/\.?0+$/, '')}%`;
+
+/** Returns the lines of the human summary. */
+export function renderStatus(s: StatusDocument): string[] {
+  const lines = [
+    `Source:     ${s.source}`,
+    `Ready:      ${s.ready ? 'True' : 'False'}  reason ${s.reason}`,
+    `Message:    ${s.message}`,
+    `Applied:    ${short(s.lastAppliedRevision)}${s.lastAppliedAt ? `  at ${s.lastAppliedAt}` : ''}`,
+    `Attempted:  ${short(s.lastAttemptedRevision)}${s.lastAttemptedAt ? `  at ${s.lastAttemptedAt}` : ''}${s.lastOutcome ? `  (${s.lastOutcome})` : ''}`,
+    `Open connections: ${s.activeConnections}`,
+    s.listeners.length === 0 ? 'Listeners:  none' : 'Listeners:',
+  ];
+  for (const l of s.listeners) {
+    lines.push(`  ${l.key}  gateway ${l.gateway}  route ${l.route.virtualService} tcp[${l.route.rule}]`);
+    for (const d of l.route.destinations) {
+      const eps = d.endpoints.map((e) => `${e.key}${e.ejected ? ' (ejected)' : ''} ×${e.active}`).join(', ');
+      lines.push(`    ${d.host} ${d.subset ?? '-'}:${d.port}  weight ${d.weight} (${pct(d.percent)})  active ${d.active}  opened ${d.opened}  endpoints ${eps || 'none'}`);
+    }
+  }
+  const errors = s.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    lines.push(`Errors in ${short(s.lastAttemptedRevision)}:`);
+    for (const d of errors) lines.push(`  ${formatDiagnostic(d)}`);
+  }
+  if (s.lastChanges.length > 0) {
+    lines.push('Last applied changes:');
+    for (const c of s.lastChanges) lines.push(`  ${c}`);
+  }
+  return lines;
+}

@@ -1,0 +1,8 @@
+/** Builds dist/ once before the suite, so CLI tests run the code under test (not a stale build). */
+const { execFileSync } = require('node:child_process');
+const { join } = require('node:path');
+
+module.exports = async () => {
+  const root = join(__dirname, '..');
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+};
