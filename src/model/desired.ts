@@ -18,8 +18,13 @@ export function buildDesired(
 ): Desired {
   const parsed = parseManifests(files, limits);
   const compiled = compile(parsed.resources, opts);
-  const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics];
+  const diagnostics = [...parsed.diagnostics, ...compiled.diagnostics].sort(byPosition);
   const failed = !compiled.ok || parsed.diagnostics.some((d) => d.severity === 'error');
   if (failed || !compiled.ok) return { ok: false, resources: parsed.resources, diagnostics };
   return { ok: true, table: compiled.table, resources: parsed.resources, diagnostics };
+}
+
+/** Orders diagnostics by file, then line and column, so output reads top to bottom. */
+function byPosition(a: Diagnostic, b: Diagnostic): number {
+  return (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.col - b.col;
 }
