@@ -4,6 +4,7 @@
  * the same object, so active counts (used by LEAST_REQUEST) and totals carry over.
  */
 import type { Destination, Endpoint } from '../model/types';
+import { ObservedShares } from './observed';
 
 /** Live state and totals of one backend address. */
 export class EndpointState {
@@ -74,6 +75,8 @@ export class Counters {
   active = 0;
   accepted = 0;
   rejected = 0;
+  /** The destinations given to each listener's last new connections (the observed share). */
+  readonly observed = new ObservedShares();
   private readonly destinations = new Map<string, DestinationCounter>();
   private readonly endpoints = new Map<string, EndpointState>();
 

@@ -1,8 +1,8 @@
-/** Binding and closing listening sockets. */
+/** Binding and closing listening sockets on Node's net.Server (the JavaScript data path). */
 import * as net from 'node:net';
 
-/** A socket the proxy listens on. */
-export interface BoundListener {
+/** A net.Server the proxy listens on. */
+export interface BoundServer {
   readonly key: string;
   readonly address: string;
   /** Port as configured. */
@@ -25,7 +25,7 @@ export function bindListener(
   address: string,
   port: number,
   onConnection: (socket: net.Socket) => void,
-): Promise<BoundListener> {
+): Promise<BoundServer> {
   return new Promise((resolve, reject) => {
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, onConnection);
     const onError = (err: NodeJS.ErrnoException): void => {

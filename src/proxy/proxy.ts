@@ -3,15 +3,17 @@
  * then makes it live with one assignment and closes the listeners it drops. Each accepted connection
  * reads `active` once, at accept time, and keeps what it picked until it ends.
  */
-import type * as net from 'node:net';
 import type { Logger } from 'pino';
 import type { Rng } from '../balance';
 import { ApplyError } from '../errors';
 import type { RoutingTable } from '../model/types';
 import { Counters, type CountersSnapshot } from './counters';
-import { bindListener, BindFailure, closeListener, type BoundListener } from './listeners';
-import { Connection, type ConnectionHost } from './pipe';
+import { BindFailure } from './listeners';
+import { nativeBinding, nativeLoadError } from './native-binding';
+import { nativeTransport } from './native-pipe';
+import type { ConnectionHost, ProxiedConnection } from './routed';
 import { buildRuntime, EMPTY_RUNTIME, type TableRuntime } from './runtime';
+import { jsTransport, type BoundListener, type Client, type Transport } from './transport';
 import { snapshotOf, type ProxySnapshot } from './snapshot';
 
 export interface ProxyOptions {
@@ -20,6 +22,11 @@ export interface ProxyOptions {
   readonly maxConnections?: number;
   /** Randomness for the RANDOM and large LEAST_REQUEST pickers (tests inject a seeded one). */
   readonly rng?: Rng;
+  /**
+   * Who moves the bytes: the native addon when it is built (default `auto`), or Node sockets
+   * (`js`). `native` throws when the addon is not available.
+   */
+  readonly dataPath?: 'auto' | 'native' | 'js';
 }
 
 /** What is bound now. */
@@ -37,9 +44,10 @@ export class Proxy {
   private active: TableRuntime = EMPTY_RUNTIME;
   /** A table being bound: connections on its new listeners wait here until it is live. */
   private pending: TableRuntime | null = null;
-  private readonly held: { key: string; socket: net.Socket }[] = [];
+  private readonly held: { key: string; client: Client }[] = [];
   private readonly bound = new Map<string, BoundListener>();
-  private readonly conns = new Set<Connection>();
+  private readonly conns = new Set<ProxiedConnection>();
+  private readonly transport: Transport;
   private readonly stats = new Counters();
   private readonly retiring = new Set<Promise<void>>();
   private readonly drainWaiters: (() => void)[] = [];
@@ -56,6 +64,13 @@ export class Proxy {
     this.host = { log: this.log, release: (c) => this.release(c) };
     this.maxConnections = opts.maxConnections;
     this.rng = opts.rng ?? Math.random;
+    this.transport = chooseTransport(opts.dataPath ?? 'auto');
+    this.log.debug({ dataPath: this.transport.name, ...(this.transport.name === 'js' ? { why: nativeLoadError() } : {}) }, 'data path');
+  }
+
+  /** `native` when the addon moves the bytes, `js` when Node sockets do. */
+  get dataPath(): 'native' | 'js' {
+    return this.transport.name;
   }
 
   /** The table serving new connections now. */
@@ -80,7 +95,7 @@ export class Proxy {
     this.pending = runtime;
     let results: PromiseSettledResult<BoundListener>[];
     try {
-      results = await Promise.allSettled(added.map((l) => bindListener(l.key, l.address, l.port, this.acceptor(l.key))));
+      results = await Promise.allSettled(added.map((l) => this.transport.bind(l.key, l.address, l.port, this.acceptor(l.key), this.onListenerError(l.key))));
     } finally {
       this.pending = null;
     }
@@ -88,21 +103,18 @@ export class Proxy {
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     if (failures.length > 0 || this.closing !== null) {
       this.releaseHeld(null);
-      await Promise.all(ok.map((b) => closeListener(b.server)));
+      await Promise.all(ok.map((b) => b.close()));
       if (failures.length === 0) throw new ApplyError('proxy is closed');
       throw toApplyError(failures);
     }
-    for (const b of ok) {
-      b.server.on('error', (err) => this.log.warn({ listener: b.key, err: err.message }, 'listener error'));
-      this.bound.set(b.key, b);
-    }
+    for (const b of ok) this.bound.set(b.key, b);
     this.active = runtime;
     const removed: string[] = [];
     for (const [key, b] of this.bound) {
       if (runtime.listeners.has(key)) continue;
       this.bound.delete(key);
       removed.push(key);
-      const p = closeListener(b.server).then(() => {
+      const p = b.close().then(() => {
         this.retiring.delete(p);
       });
       this.retiring.add(p);
@@ -115,52 +127,57 @@ export class Proxy {
   }
 
   /** One handler per listener socket: it carries the listener key. */
-  private acceptor(key: string): (socket: net.Socket) => void {
-    return (socket) => this.accept(key, socket);
+  private acceptor(key: string): (client: Client) => void {
+    return (client) => this.accept(key, client);
   }
 
-  private accept(key: string, socket: net.Socket): void {
+  private onListenerError(key: string): (err: Error) => void {
+    return (err) => this.log.warn({ listener: key, err: err.message }, 'listener error');
+  }
+
+  private accept(key: string, client: Client): void {
     const rt = this.active.listeners.get(key);
     if (rt === undefined) {
       if (this.pending?.listeners.has(key) === true) {
-        socket.on('error', ignore);
-        this.held.push({ key, socket });
+        this.transport.hold(client);
+        this.held.push({ key, client });
       } else {
-        socket.destroy();
+        this.transport.reject(client);
       }
       return;
     }
     this.stats.accepted++;
     if (this.closing !== null || (this.maxConnections !== undefined && this.conns.size >= this.maxConnections)) {
       this.stats.rejected++;
-      socket.destroy();
+      this.transport.reject(client);
       return;
     }
     const dr = rt.destinations[rt.picker.pick()]!;
+    rt.observed.record(dr.observedId);
     const limit = dr.destination.policy.maxConnections;
     if (limit !== null && dr.counter.active >= limit) {
       dr.counter.rejected++;
       this.stats.rejected++;
-      socket.destroy();
+      this.transport.reject(client);
       return;
     }
-    const c = new Connection(this.host, socket, dr);
+    // Never released synchronously: a connection that fails at once reports it from the event loop.
+    const c = this.transport.connect(this.host, client, dr);
     this.conns.add(c);
     this.stats.active = this.conns.size;
-    c.start();
   }
 
   /** Hands sockets accepted while their table was binding to that table, or closes them. */
   private releaseHeld(rt: TableRuntime | null): void {
     const held = this.held.splice(0);
-    for (const { key, socket } of held) {
-      if (rt === null || socket.destroyed) socket.destroy();
-      else this.accept(key, socket);
+    for (const { key, client } of held) {
+      if (rt === null || this.transport.gone(client)) this.transport.reject(client);
+      else this.accept(key, client);
     }
   }
 
   /** A connection has ended. */
-  private release(c: Connection): void {
+  private release(c: ProxiedConnection): void {
     this.conns.delete(c);
     this.stats.active = this.conns.size;
     if (this.conns.size === 0) for (const w of this.drainWaiters.splice(0)) w();
@@ -177,7 +194,7 @@ export class Proxy {
 
   private async shutdown(drainTimeoutMs: number): Promise<void> {
     await this.queue;
-    const closes = [...this.bound.values()].map((b) => closeListener(b.server));
+    const closes = [...this.bound.values()].map((b) => b.close());
     this.bound.clear();
     this.active = EMPTY_RUNTIME;
     this.log.info({ connections: this.conns.size, drainTimeoutMs }, 'proxy draining');
@@ -226,7 +243,14 @@ export class Proxy {
   }
 }
 
-function ignore(): void {}
+/** The transport `dataPath` asks for; throws when `native` is asked for and the addon is not there. */
+function chooseTransport(dataPath: 'auto' | 'native' | 'js'): Transport {
+  if (dataPath === 'js') return jsTransport;
+  const binding = nativeBinding();
+  if (binding !== null) return nativeTransport(binding);
+  if (dataPath === 'native') throw new Error(`the native data path is not available: ${nativeLoadError() ?? 'not built'}`);
+  return jsTransport;
+}
 
 function toApplyError(failures: unknown[]): ApplyError {
   const first = failures[0];

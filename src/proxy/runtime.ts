@@ -7,6 +7,7 @@ import { createEndpointPicker, SmoothWeightedPicker, type EndpointPicker, type R
 import { ApplyError } from '../errors';
 import type { Destination, Listener, RoutingTable } from '../model/types';
 import type { Counters, DestinationCounter, EndpointState } from './counters';
+import type { ObservedRing } from './observed';
 import { isEjected } from './outlier';
 
 /** At most this many endpoints are dialled for one client connection. */
@@ -23,6 +24,8 @@ export interface DestinationRuntime {
   readonly skipEjected: Skip;
   /** min(endpoints with a weight, MAX_CONNECT_ATTEMPTS). */
   readonly maxAttempts: number;
+  /** The destination's id in the listener's observed ring. */
+  readonly observedId: number;
 }
 
 /** One listener's route, ready to take connections. */
@@ -31,6 +34,8 @@ export interface ListenerRuntime {
   readonly destinations: readonly DestinationRuntime[];
   /** Smooth weighted round robin over the destinations' weights. */
   readonly picker: SmoothWeightedPicker;
+  /** The destinations given to the listener's last new connections (kept across tables). */
+  readonly observed: ObservedRing;
 }
 
 /** Everything a connection needs, for one table. */
@@ -56,7 +61,7 @@ export function buildRuntime(table: RoutingTable, counters: Counters, rng: Rng =
     } catch (err) {
       throw new ApplyError(`listener ${l.key}: route weights: ${(err as Error).message}`, l.address, l.port);
     }
-    listeners.set(l.key, { listener: l, destinations, picker });
+    listeners.set(l.key, { listener: l, destinations, picker, observed: counters.observed.ring(l.key) });
   }
   return { table, listeners };
 }
@@ -85,5 +90,6 @@ function buildDestination(l: Listener, d: Destination, counters: Counters, rng: 
     picker,
     skipEjected,
     maxAttempts: Math.min(usable, MAX_CONNECT_ATTEMPTS),
+    observedId: counters.observed.id(d.key),
   };
 }

@@ -1,5 +1,6 @@
 /** A plain JSON view of what the proxy serves and how many connections each part holds. */
-import type { BoundListener } from './listeners';
+import type { BoundListener } from './transport';
+import { observedPercent } from './observed';
 import type { TableRuntime } from './runtime';
 
 export interface EndpointSnapshot {
@@ -20,9 +21,17 @@ export interface DestinationSnapshot {
   readonly version: string;
   readonly weight: number;
   readonly percent: number;
+  /** Share of the listener's last new connections (up to 1,000) given to this destination; null before any. */
+  readonly observedPercent: number | null;
   readonly active: number;
   readonly opened: number;
   readonly closed: number;
+  /** Failed dial attempts (each endpoint tried counts once). */
+  readonly connectFailures: number;
+  /** Client connections closed because every attempt failed. */
+  readonly failed: number;
+  /** Client connections closed at once by the destination's maxConnections. */
+  readonly rejected: number;
   readonly endpoints: readonly EndpointSnapshot[];
 }
 
@@ -34,7 +43,13 @@ export interface ListenerSnapshot {
   readonly boundPort: number | null;
   readonly gateway: string;
   readonly portName: string;
-  readonly route: { readonly virtualService: string; readonly rule: number; readonly destinations: readonly DestinationSnapshot[] };
+  readonly route: {
+    readonly virtualService: string;
+    readonly rule: number;
+    /** How many recent new connections `observedPercent` is computed over (at most 1,000). */
+    readonly observedConnections: number;
+    readonly destinations: readonly DestinationSnapshot[];
+  };
 }
 
 export interface ProxySnapshot {
@@ -49,6 +64,8 @@ export function snapshotOf(rt: TableRuntime, bound: ReadonlyMap<string, BoundLis
   const listeners: ListenerSnapshot[] = [];
   for (const lr of rt.listeners.values()) {
     const l = lr.listener;
+    const seen = lr.observed.counts();
+    const recent = lr.observed.count;
     listeners.push({
       key: l.key,
       address: l.address,
@@ -59,12 +76,14 @@ export function snapshotOf(rt: TableRuntime, bound: ReadonlyMap<string, BoundLis
       route: {
         virtualService: l.route.virtualService,
         rule: l.route.rule,
+        observedConnections: recent,
         destinations: lr.destinations.map((dr) => {
           const d = dr.destination;
           return {
             key: d.key, host: d.host, subset: d.subset, port: d.port, service: d.service, version: d.version,
-            weight: d.weight, percent: d.percent,
+            weight: d.weight, percent: d.percent, observedPercent: observedPercent(seen.get(dr.observedId) ?? 0, recent),
             active: dr.counter.active, opened: dr.counter.opened, closed: dr.counter.closed,
+            connectFailures: dr.counter.connectFailures, failed: dr.counter.failed, rejected: dr.counter.rejected,
             endpoints: d.endpoints.map((e, i) => {
               const s = dr.endpoints[i]!;
               return { key: e.key, address: e.address, port: e.port, weight: e.weight, active: s.active, ejected: s.ejectedUntil > now };

@@ -1,0 +1,132 @@
+// Listening sockets and the epoll batch: tcpshift's epoll set is watched from Node's loop through
+// one uv_poll handle; when it is readable, every ready socket is handled and the events raised meanwhile
+// are handed to JavaScript at once.
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "proxy.h"
+
+namespace tcpshift {
+
+namespace {
+
+constexpr int EPOLL_BATCH = 256;
+
+void Accept(Listener* l) {
+  State* st = l->st;
+  for (;;) {
+    int fd = accept4(l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN) return;
+      int err = errno;
+      if ((err == EMFILE || err == ENFILE) && st->reserve_fd >= 0) {
+        // Out of descriptors: accept and close the waiting connection, so it does not hang.
+        close(st->reserve_fd);
+        int drop = accept4(l->fd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (drop >= 0) close(drop);
+        st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      }
+      Emit(st, EV_ACCEPT_ERROR, l->id, -err);
+      return;
+    }
+    Conn* c = NewConn(st, fd);
+    if (c == nullptr) {
+      close(fd);
+      continue;
+    }
+    Emit(st, EV_ACCEPT, c->id, l->id);
+  }
+}
+
+}  // namespace
+
+void UpdateRef(State* st) {
+  bool want = st->live > 0 || st->open_listeners > 0;
+  if (want == st->reffed) return;
+  st->reffed = want;
+  if (want) uv_ref(reinterpret_cast<uv_handle_t*>(&st->poll));
+  else uv_unref(reinterpret_cast<uv_handle_t*>(&st->poll));
+}
+
+int Listen(State* st, const sockaddr* addr, int backlog, bool reuse_port, double* id, int* port) {
+  int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  // Accepted sockets inherit TCP_NODELAY from here (Linux), which saves a setsockopt per accept.
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  socklen_t alen = addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  if (bind(fd, addr, alen) < 0 || listen(fd, backlog) < 0) {
+    int err = errno;
+    close(fd);
+    return -err;
+  }
+  sockaddr_storage bound;
+  socklen_t blen = sizeof bound;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &blen);
+  *port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  Listener* l = new Listener();
+  l->kind = W_LISTENER;
+  l->fd = fd;
+  l->st = st;
+  epoll_event ev;
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.ptr = static_cast<tcpshift::Watch*>(l);
+  if (epoll_ctl(st->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    int err = errno;
+    close(fd);
+    delete l;
+    return -err;
+  }
+  st->listeners.push_back(l);
+  l->id = static_cast<double>(st->listeners.size());
+  *id = l->id;
+  st->open_listeners++;
+  UpdateRef(st);
+  // Connections may already be waiting.
+  Accept(l);
+  return 0;
+}
+
+void CloseListener(State* st, double id) {
+  if (!(id >= 1) || id > static_cast<double>(st->listeners.size())) return;
+  Listener*& l = st->listeners[static_cast<size_t>(id) - 1];
+  if (l == nullptr) return;
+  close(l->fd);
+  l->fd = -1;
+  st->dead.push_back(l);  // freed later: the current epoll batch may still point at it
+  l = nullptr;
+  st->open_listeners--;
+  UpdateRef(st);
+}
+
+void OnEpoll(uv_poll_t* h, int status, int) {
+  State* st = static_cast<State*>(h->data);
+  if (status < 0) return;
+  for (Listener* l : st->dead) delete l;
+  st->dead.clear();
+  epoll_event evs[EPOLL_BATCH];
+  int n;
+  do {
+    n = epoll_wait(st->epfd, evs, EPOLL_BATCH, 0);
+    for (int i = 0; i < n; i++) {
+      Watch* w = static_cast<Watch*>(evs[i].data.ptr);
+      if (w->kind == W_LEG) {
+        OnLegEvent(static_cast<Leg*>(w), evs[i].events);
+      } else {
+        Listener* l = static_cast<Listener*>(w);
+        if (l->fd >= 0) Accept(l);
+      }
+    }
+  } while (n == EPOLL_BATCH);
+  Flush(st);
+}
+
+}  // namespace tcpshift

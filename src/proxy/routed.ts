@@ -1,0 +1,126 @@
+/**
+ * What every proxied connection does whatever moves its bytes (Node sockets in pipe.ts, the native
+ * addon in native-pipe.ts): pick an endpoint of its destination, fall over to another after a
+ * failed connect (bounded, skipping ejected ones), and keep the counters and outlier state.
+ */
+import type { Logger } from 'pino';
+import type { Skip } from '../balance';
+import { recordConnectFailure, recordConnectSuccess } from './outlier';
+import type { DestinationRuntime } from './runtime';
+
+/** What a connection needs from the proxy that owns it. */
+export interface ConnectionHost {
+  readonly log: Logger;
+  /** Called once, when both legs are closed. */
+  release(c: ProxiedConnection): void;
+}
+
+/** A connection as the proxy holds it. */
+export interface ProxiedConnection {
+  /** Closes both legs at once (drain timeout, shutdown). */
+  destroy(): void;
+}
+
+/** Endpoint choice, failover and accounting of one client connection. */
+export abstract class RoutedConnection implements ProxiedConnection {
+  /** Index of the endpoint being dialled or connected; -1 before the first dial. */
+  protected endpoint = -1;
+  /** True from the upstream connect until the end. */
+  protected open = false;
+  /** True while an endpoint is being dialled (its `active` count includes this connection). */
+  protected dialling = false;
+  private attempts = 0;
+  private tried: number[] | null = null;
+  private skipTried: Skip | null = null;
+  private finished = false;
+
+  constructor(protected readonly host: ConnectionHost, protected readonly dest: DestinationRuntime) {}
+
+  abstract destroy(): void;
+
+  /** Counts the connection as assigned to its destination. */
+  protected started(): void {
+    this.dest.counter.active++;
+  }
+
+  /**
+   * Picks the endpoint to dial next and counts it as dialled; returns -1 (counted as failed) when
+   * the attempts are used up, every endpoint was tried, or `clientGone`.
+   */
+  protected nextEndpoint(clientGone: boolean): number {
+    const d = this.dest;
+    let i = -1;
+    if (this.attempts < d.maxAttempts && !clientGone) {
+      const tried = this.skipTried;
+      i = d.picker.pick(tried === null ? d.skipEjected : (k) => tried(k) || d.skipEjected(k));
+      // Every eligible endpoint ejected: like Envoy's panic mode, ignore ejections.
+      if (i < 0) i = d.picker.pick(tried ?? undefined);
+    }
+    if (i < 0) {
+      d.counter.failed++;
+      if (this.host.log.isLevelEnabled('debug')) this.host.log.debug({ destination: d.destination.key, attempts: this.attempts }, 'no endpoint reachable');
+      return -1;
+    }
+    this.endpoint = i;
+    this.attempts++;
+    this.dialling = true;
+    d.endpoints[i]!.active++;
+    return i;
+  }
+
+  /** The dialled endpoint answered. */
+  protected connectedOk(): void {
+    const d = this.dest;
+    const state = d.endpoints[this.endpoint]!;
+    this.dialling = false;
+    this.open = true;
+    recordConnectSuccess(state);
+    state.opened++;
+    d.counter.opened++;
+  }
+
+  /** The dialled endpoint failed (refused, reset, timed out): counts it and feeds outlier detection. */
+  protected connectFailed(err: string | null): void {
+    const d = this.dest;
+    const state = d.endpoints[this.endpoint]!;
+    this.dialling = false;
+    state.active--;
+    d.counter.connectFailures++;
+    const ejected = recordConnectFailure(state, d.endpoints, d.destination.policy.outlierDetection, Date.now());
+    if (this.host.log.isLevelEnabled('debug')) {
+      this.host.log.debug({ endpoint: state.key, err: err ?? 'closed', ejected }, 'connect failed');
+    }
+    if (this.tried === null) {
+      const tried: number[] = [];
+      this.tried = tried;
+      this.skipTried = (k) => tried.includes(k);
+    }
+    this.tried.push(this.endpoint);
+  }
+
+  /** The client left while an endpoint was being dialled: not the endpoint's fault. */
+  protected dialAbandoned(): void {
+    if (!this.dialling) return;
+    this.dialling = false;
+    this.dest.endpoints[this.endpoint]!.active--;
+  }
+
+  /** Both legs closed: totals, then the proxy lets go of the connection. Idempotent. */
+  protected finish(bytesReceived: number, bytesSent: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    const d = this.dest;
+    if (this.open) {
+      const state = d.endpoints[this.endpoint]!;
+      state.active--;
+      state.closed++;
+      state.bytesReceived += bytesReceived;
+      state.bytesSent += bytesSent;
+      d.counter.closed++;
+      d.counter.bytesReceived += bytesReceived;
+      d.counter.bytesSent += bytesSent;
+    }
+    d.counter.active--;
+    this.host.release(this);
+  }
+}
