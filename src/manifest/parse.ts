@@ -23,6 +23,8 @@ export function parseManifests(files: readonly ManifestFile[], limits: ReadLimit
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   let total = 0;
   let overTotal = false;
+  // Over the per-commit cap a source hands files over without content: COMMIT_TOO_LARGE says why, not FILE_TOO_LARGE.
+  const commitTotal = sorted.reduce((sum, f) => sum + (f.type === 'file' && isManifestPath(f.path) ? fileSize(f) : 0), 0);
   for (const f of sorted) {
     if (f.type === 'symlink') {
       diagnostics.push(fileDiagnostic(f.path, Codes.FILE_SYMLINK, 'symbolic links are not allowed in the manifest tree'));
@@ -40,6 +42,7 @@ export function parseManifests(files: readonly ManifestFile[], limits: ReadLimit
         `manifest files add up to more than ${limits.maxTotalBytes} bytes; reading stopped here`));
       continue;
     }
+    if (f.content === undefined && commitTotal > limits.maxTotalBytes && fileSize(f) <= limits.maxFileBytes) continue;
     const text = decodeFile(f, limits, diagnostics);
     if (text !== undefined) readFile(f.path, text, resources, diagnostics);
   }

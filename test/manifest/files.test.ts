@@ -68,6 +68,16 @@ describe('file rules', () => {
     expect(summary(files)).toEqual({ found: ['c.yaml COMMIT_TOO_LARGE error 0:0'], names: ['a', 'b'] });
   });
 
+  test('over the commit cap, files a source handed over without content are COMMIT_TOO_LARGE only (no FILE_TOO_LARGE)', () => {
+    // What the Git and folder sources hand over past maxTotalBytes: sizes, no content.
+    const sized = (name: string, size: number): ManifestFile => ({ path: `${name}.yaml`, type: 'file', size });
+    expect(summary([sized('a', 190), sized('b', 190), sized('c', 190), sized('d', 201)]).found).toEqual([
+      'c.yaml COMMIT_TOO_LARGE error 0:0',
+    ]);
+    // Under the commit cap, a file without content is still reported.
+    expect(summary([sized('a', 190)]).found).toEqual(['a.yaml FILE_TOO_LARGE error 0:0']);
+  });
+
   test('a NUL byte is FILE_BINARY', () => {
     expect(summary([file('a.yaml', `${GW('a')}\u0000`)]).found).toEqual(['a.yaml FILE_BINARY error 0:0']);
   });
