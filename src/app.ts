@@ -24,6 +24,10 @@ export interface AppConfig {
   readonly maxConnections?: number;
   /** Watch the source for changes (local repos and folders); default true. */
   readonly watch?: boolean;
+  /** Serve this commit (full or abbreviated id) instead of the branch head; Git only. */
+  readonly revision?: string;
+  /** Enables POST /webhook with this shared secret. */
+  readonly webhookSecret?: string;
 }
 
 /** A running instance. */
@@ -51,10 +55,16 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
     config.watch === false ? withoutWatch(source) : source,
     proxy,
     log.child({ component: 'reconciler' }),
-    { compile: config.compile, limits: config.limits, stateDir: config.stateDir, intervalMs: config.intervalMs },
+    {
+      compile: config.compile, limits: config.limits, stateDir: config.stateDir, intervalMs: config.intervalMs,
+      ...(config.revision ? { revision: config.revision } : {}),
+    },
   );
   const metrics = createMetrics(proxy, reconciler);
-  const admin = await startAdmin(config.admin, { reconciler, proxy, metrics, log: log.child({ component: 'admin' }) });
+  const admin = await startAdmin(
+    { ...config.admin, ...(config.webhookSecret ? { webhook: { secret: config.webhookSecret, branch: config.branch } } : {}) },
+    { reconciler, proxy, metrics, log: log.child({ component: 'admin' }) },
+  );
   await reconciler.restore();
   reconciler.start();
   return {
@@ -71,5 +81,6 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
 }
 
 function withoutWatch(source: Source): Source {
-  return { resolve: () => source.resolve(), read: (r) => source.read(r), describe: () => source.describe() };
+  const pin = source.resolveCommit?.bind(source);
+  return { resolve: () => source.resolve(), read: (r) => source.read(r), describe: () => source.describe(), ...(pin ? { resolveCommit: pin } : {}) };
 }

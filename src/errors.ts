@@ -97,6 +97,8 @@ export const Reasons = {
   FetchFailed: 'FetchFailed',
   /** Nothing applied yet. */
   Progressing: 'Progressing',
+  /** Suspended (POST /suspend): still fetching, applies nothing until resumed. */
+  Suspended: 'Suspended',
 } as const;
 export type Reason = (typeof Reasons)[keyof typeof Reasons];
 

@@ -54,7 +54,11 @@ export function createMetrics(proxy: { counters(): CountersSnapshot }, reconcile
   const revision = new Gauge({ name: 'tcpshift_applied_revision_info', help: 'The applied revision (value 1)', labelNames: ['revision'], registers: [registry] });
   const appliedAt = new Gauge({ name: 'tcpshift_last_applied_timestamp_seconds', help: 'When the applied revision was applied (Unix time)', registers: [registry] });
   const ready = new Gauge({ name: 'tcpshift_ready', help: '1 when the Ready condition is true', registers: [registry] });
-  for (const outcome of ['applied', 'noop', 'rejected', 'failed']) total.inc({ outcome }, 0);
+  new Gauge({
+    name: 'tcpshift_suspended', help: '1 while the reconciler is suspended (POST /suspend)', registers: [registry],
+    collect() { this.set(reconciler.status().suspended ? 1 : 0); },
+  });
+  for (const outcome of ['applied', 'noop', 'rejected', 'failed', 'suspended']) total.inc({ outcome }, 0);
   fetchFailures.inc(0);
 
   reconciler.onRun((result, status) => {

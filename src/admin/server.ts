@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Reconciler } from '../reconcile/reconciler';
 import type { ProxySnapshot } from '../proxy/snapshot';
 import { appliedConfig } from './config-view';
+import { webhookRoute, type WebhookOptions } from './webhook';
 
 /** The proxy as the admin server sees it. */
 export interface ProxyView {
@@ -22,6 +23,8 @@ export interface AdminOptions {
   readonly port: number;
   /** When set, mutating endpoints need `Authorization: Bearer <token>`. */
   readonly token?: string;
+  /** When set, POST /webhook accepts signed push events for this branch (it answers 404 otherwise). */
+  readonly webhook?: WebhookOptions;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -42,6 +45,17 @@ export async function startAdmin(opts: AdminOptions, deps: { reconciler: Reconci
       if (!authorized(req, opts.token)) return json(res, 401, { error: 'missing or wrong bearer token' });
       json(res, 200, await reconciler.trigger('manual', true));
     },
+    'POST /suspend': async (req, res) => {
+      if (!authorized(req, opts.token)) return json(res, 401, { error: 'missing or wrong bearer token' });
+      const reason = new URL(req.url ?? '/', 'http://admin').searchParams.get('reason') ?? 'manual';
+      const s = await reconciler.suspend(reason.slice(0, 200));
+      json(res, 200, { suspended: s.suspended, suspendedAt: s.suspendedAt, reason: s.suspendedReason, lastAppliedRevision: s.lastAppliedRevision, pendingRevision: s.pendingRevision });
+    },
+    'POST /resume': async (req, res) => {
+      if (!authorized(req, opts.token)) return json(res, 401, { error: 'missing or wrong bearer token' });
+      json(res, 200, await reconciler.resume());
+    },
+    'POST /webhook': webhookRoute(opts.webhook, () => void reconciler.trigger('webhook'), log),
   };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];

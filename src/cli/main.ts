@@ -2,11 +2,14 @@
 /** The `tcpshift` command. Only src/cli exits the process. */
 import { Command } from 'commander';
 import { registerDemo } from './demo';
+import { registerDiff } from './diff';
 import { registerEcho } from './echo';
 import { registerGet } from './get';
+import { registerHistory } from './history';
 import { registerReconcile } from './reconcile';
 import { registerRun } from './run';
 import { registerStatus } from './status';
+import { registerSuspend } from './suspend';
 import { registerValidate } from './validate';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -19,9 +22,12 @@ const program = new Command('tcpshift')
 
 registerRun(program);
 registerValidate(program);
+registerDiff(program);
 registerGet(program);
 registerStatus(program);
 registerReconcile(program);
+registerSuspend(program);
+registerHistory(program);
 registerEcho(program);
 registerDemo(program);
 

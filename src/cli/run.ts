@@ -9,7 +9,7 @@ interface RunFlags {
   repo?: string; dir?: string; branch: string; path: string; interval: number; stateDir: string;
   admin: { host: string; port: number }; adminToken?: string; listenHost: string; gatewayLabels: Record<string, string>;
   maxFileBytes: number; maxCommitBytes: number; maxConnections?: number; drainTimeout: number;
-  logLevel: string; logFormat: LogFormat; watch: boolean;
+  logLevel: string; logFormat: LogFormat; watch: boolean; revision?: string; webhookSecret?: string;
 }
 
 const env = (o: Option, name: string) => o.env(`TCPSHIFT_${name}`);
@@ -22,11 +22,13 @@ export function registerRun(program: Command): void {
     .addOption(env(new Option('--dir <path>', 'a plain folder instead of Git (development; watched)'), 'DIR'))
     .addOption(env(new Option('--branch <name>', 'branch to follow').default('main'), 'BRANCH'))
     .addOption(env(new Option('--path <subdir>', 'sub-folder of the repo holding the manifests').default(''), 'PATH'))
+    .addOption(env(new Option('--revision <sha>', 'serve this commit (full or abbreviated id) even when the branch moves; the branch is still fetched'), 'REVISION'))
     .addOption(env(new Option('--interval <duration>', 'poll interval (also the cap of fetch retries)').default(10_000, '10s').argParser(durationArg), 'INTERVAL'))
     .addOption(env(new Option('--no-watch', 'do not watch a local repo or folder (poll only)'), 'NO_WATCH'))
     .addOption(env(new Option('--state-dir <path>', 'Git cache and the persisted applied revision').default(defaultStateDir()), 'STATE_DIR'))
     .addOption(env(new Option('--admin <host:port>', 'admin HTTP address').default({ host: '127.0.0.1', port: 15000 }, '127.0.0.1:15000').argParser(hostPortArg), 'ADMIN'))
     .addOption(env(new Option('--admin-token <token>', 'bearer token required by mutating admin endpoints'), 'ADMIN_TOKEN'))
+    .addOption(env(new Option('--webhook-secret <secret>', 'enables POST /webhook: GitHub/generic HMAC secret or GitLab token (prefer the env variable)'), 'WEBHOOK_SECRET'))
     .addOption(env(new Option('--listen-host <address>', 'address of listeners whose Gateway server has no bind').default('0.0.0.0'), 'LISTEN_HOST'))
     .addOption(env(new Option('--gateway-labels <k=v,...>', "this proxy's labels; Gateway selectors must match them").default({ istio: 'ingressgateway' }, 'istio=ingressgateway').argParser(labelsArg), 'GATEWAY_LABELS'))
     .addOption(env(new Option('--max-file-bytes <size>', 'largest manifest file').default(DEFAULT_LIMITS.maxFileBytes, '1MiB').argParser(sizeArg), 'MAX_FILE_BYTES'))
@@ -40,6 +42,10 @@ export function registerRun(program: Command): void {
         process.stderr.write('tcpshift run: give exactly one of --repo <url|path> and --dir <path>\n');
         process.exit(2);
       }
+      if (flags.revision !== undefined && (flags.dir || !/^[0-9a-f]{4,64}$/i.test(flags.revision))) {
+        process.stderr.write('tcpshift run: --revision takes a commit id (4 to 64 hex digits) and needs --repo\n');
+        process.exit(2);
+      }
       const log = createLogger({ level: flags.logLevel, format: flags.logFormat });
       let app;
       try {
@@ -51,6 +57,8 @@ export function registerRun(program: Command): void {
           limits: { maxFileBytes: flags.maxFileBytes, maxTotalBytes: flags.maxCommitBytes },
           ...(flags.maxConnections ? { maxConnections: flags.maxConnections } : {}),
           watch: flags.watch,
+          ...(flags.revision ? { revision: flags.revision } : {}),
+          ...(flags.webhookSecret ? { webhookSecret: flags.webhookSecret } : {}),
         }, log);
       } catch (err) {
         log.fatal({ err }, 'could not start');

@@ -16,14 +16,19 @@ export function renderStatus(s: StatusDocument): string[] {
     `Message:    ${s.message}`,
     `Applied:    ${short(s.lastAppliedRevision)}${s.lastAppliedAt ? `  at ${s.lastAppliedAt}` : ''}`,
     `Attempted:  ${short(s.lastAttemptedRevision)}${s.lastAttemptedAt ? `  at ${s.lastAttemptedAt}` : ''}${s.lastOutcome ? `  (${s.lastOutcome})` : ''}`,
-    `Open connections: ${s.activeConnections}`,
-    s.listeners.length === 0 ? 'Listeners:  none' : 'Listeners:',
   ];
+  if (s.pinned) lines.push(`Pinned:     ${s.pinned}  (--revision: the branch head is not followed)`);
+  if (s.suspended) {
+    lines.push(`Suspended:  since ${s.suspendedAt ?? '-'} (${s.suspendedReason ?? 'manual'}); ${s.pendingRevision ? `would apply ${short(s.pendingRevision)}` : 'nothing new to apply'}  — tcpshift resume`);
+  }
+  lines.push(`Open connections: ${s.activeConnections}`, s.listeners.length === 0 ? 'Listeners:  none' : 'Listeners:');
   for (const l of s.listeners) {
-    lines.push(`  ${l.key}  gateway ${l.gateway}  route ${l.route.virtualService} tcp[${l.route.rule}]`);
+    const seen = l.route.observedConnections ?? 0;
+    lines.push(`  ${l.key}  gateway ${l.gateway}  route ${l.route.virtualService} tcp[${l.route.rule}]  observed over the last ${seen} new connection${seen === 1 ? '' : 's'}`);
     for (const d of l.route.destinations) {
       const eps = d.endpoints.map((e) => `${e.key}${e.ejected ? ' (ejected)' : ''} ×${e.active}`).join(', ');
-      lines.push(`    ${d.host} ${d.subset ?? '-'}:${d.port}  weight ${d.weight} (${pct(d.percent)})  active ${d.active}  opened ${d.opened}  endpoints ${eps || 'none'}`);
+      const observed = d.observedPercent === null || d.observedPercent === undefined ? '-' : pct(d.observedPercent);
+      lines.push(`    ${d.host} ${d.subset ?? '-'}:${d.port}  weight ${d.weight} (${pct(d.percent)})  observed ${observed}  active ${d.active}  opened ${d.opened}  endpoints ${eps || 'none'}`);
     }
   }
   const errors = s.diagnostics.filter((d) => d.severity === 'error');

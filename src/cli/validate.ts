@@ -6,6 +6,7 @@ import { formatDiagnostic, type Diagnostic } from '../errors';
 import { DEFAULT_LIMITS, type ManifestFile, type ReadLimits } from '../manifest/types';
 import { buildDesired } from '../model/desired';
 import { DirSource } from '../source/dir';
+import { githubAnnotation } from './github-annotation';
 import { labelsArg, sizeArg } from './options';
 
 /** Reads files and folders as one commit would be read; paths in diagnostics are as the user typed them. */
@@ -32,7 +33,8 @@ export function registerValidate(program: Command): void {
     .addOption(new Option('--max-file-bytes <size>', 'largest manifest file').default(DEFAULT_LIMITS.maxFileBytes, '1MiB').argParser(sizeArg))
     .addOption(new Option('--max-commit-bytes <size>', 'largest total').default(DEFAULT_LIMITS.maxTotalBytes, '16MiB').argParser(sizeArg))
     .addOption(new Option('-q, --quiet', 'print errors only, no warnings'))
-    .action(async (paths: string[], flags: { gatewayLabels: Record<string, string>; maxFileBytes: number; maxCommitBytes: number; quiet?: boolean }) => {
+    .addOption(new Option('--format <format>', 'text (file:line:col: code: message) or github (workflow annotations, all on stdout)').choices(['text', 'github']).default('text'))
+    .action(async (paths: string[], flags: { gatewayLabels: Record<string, string>; maxFileBytes: number; maxCommitBytes: number; quiet?: boolean; format: string }) => {
       let files: ManifestFile[];
       try {
         files = await readPaths(paths, { maxFileBytes: flags.maxFileBytes, maxTotalBytes: flags.maxCommitBytes });
@@ -43,7 +45,8 @@ export function registerValidate(program: Command): void {
       const desired = buildDesired(files, { gatewayLabels: flags.gatewayLabels, listenHost: '0.0.0.0' }, { maxFileBytes: flags.maxFileBytes, maxTotalBytes: flags.maxCommitBytes });
       const show = (d: Diagnostic) => !flags.quiet || d.severity === 'error';
       for (const d of desired.diagnostics.filter(show)) {
-        (d.severity === 'error' ? process.stdout : process.stderr).write(`${d.severity === 'warning' ? 'warning: ' : ''}${formatDiagnostic(d)}\n`);
+        if (flags.format === 'github') process.stdout.write(`${githubAnnotation(d)}\n`);
+        else (d.severity === 'error' ? process.stdout : process.stderr).write(`${d.severity === 'warning' ? 'warning: ' : ''}${formatDiagnostic(d)}\n`);
       }
       const errors = desired.diagnostics.filter((d) => d.severity === 'error').length;
       if (!desired.ok) {

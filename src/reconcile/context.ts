@@ -5,6 +5,7 @@ import type { ManifestFile, ReadLimits, Resource } from '../manifest/types';
 import type { CompileOptions, RoutingTable } from '../model/types';
 import type { Source } from '../source/types';
 import type { AppliedState } from './state';
+import type { Suspension } from './suspension';
 import type { Outcome } from './status';
 
 /** The proxy as the reconciler sees it. */
@@ -20,6 +21,8 @@ export interface ReconcilerOptions {
   readonly stateDir?: string;
   /** Poll interval in ms (also the cap of the fetch backoff). */
   readonly intervalMs: number;
+  /** A commit id to serve instead of the branch head (`--revision`); the branch is still fetched to have it. */
+  readonly revision?: string;
 }
 
 /** The revision that is serving. */
@@ -49,6 +52,10 @@ export interface ReconcileState {
   fetchFailures: number;
   lastOutcome: Outcome | null;
   lastChanges: string[];
+  /** Set while suspended: runs fetch and stop before build/apply. */
+  suspended: Suspension | null;
+  /** The revision the last suspended run would have applied. */
+  pendingRevision: string | null;
 }
 
 export interface ReconcilerContext {

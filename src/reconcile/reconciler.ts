@@ -9,7 +9,9 @@ import { buildDesired } from '../model/desired';
 import type { Source } from '../source/types';
 import { backoffDelay } from './backoff';
 import type { ReconcilerContext, ReconcilerOptions, ReconcileState, TableSink } from './context';
+import { History, type HistoryEntry } from './history';
 import { loadApplied, saveApplied } from './state';
+import { persistSuspension, restoreSuspension } from './suspension';
 import { initialStatus, type Outcome, type ReconcileStatus } from './status';
 import { STEPS, type Run } from './steps';
 
@@ -29,7 +31,10 @@ const FETCH_BACKOFF_BASE_MS = 500;
 
 export class Reconciler {
   private readonly ctx: ReconcilerContext;
-  private readonly state: ReconcileState = { applied: null, attempted: null, fetchError: null, fetchFailures: 0, lastOutcome: null, lastChanges: [] };
+  private readonly state: ReconcileState = {
+    applied: null, attempted: null, fetchError: null, fetchFailures: 0, lastOutcome: null, lastChanges: [], suspended: null, pendingRevision: null,
+  };
+  private readonly applies = new History();
   private running: Promise<RunResult> | null = null;
   private queued: Promise<RunResult> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -47,17 +52,21 @@ export class Reconciler {
     this.observers.push(observer);
   }
 
-  /** Serves the persisted revision, if any, before Git is asked; a corrupt state file is logged and ignored. */
+  /**
+   * Serves the persisted revision, if any, before Git is asked; a corrupt state file is logged and ignored.
+   * A persisted suspension is restored first (an unreadable one keeps the reconciler suspended).
+   */
   async restore(): Promise<boolean> {
     const dir = this.options.stateDir;
     if (!dir) return false;
+    await this.restoreSuspension(dir);
     try {
       const saved = await loadApplied(dir);
       if (!saved) return false;
       const desired = buildDesired(saved.files, this.options.compile, this.options.limits);
       if (!desired.ok) throw new Error(`persisted revision ${saved.revision} no longer validates: ${desired.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)[0]}`);
       await this.ctx.proxy.swap(desired.table);
-      this.state.applied = { revision: saved.revision, at: saved.appliedAt, table: desired.table, resources: desired.resources, files: saved.files, commit: null };
+      this.state.applied = { revision: saved.revision, at: saved.appliedAt, table: desired.table, resources: desired.resources, files: saved.files, commit: saved.commit ?? null };
       this.ctx.log.info({ revision: saved.revision, listeners: desired.table.listeners.length }, 'serving the persisted revision until Git answers');
       return true;
     } catch (err) {
@@ -121,14 +130,61 @@ export class Reconciler {
       st.message = attemptError.message;
     } else if (s.applied) {
       st.reason = Reasons.Applied;
-      st.message = `serving revision ${s.applied.revision}`;
+      st.message = `serving revision ${s.applied.revision}${this.options.revision ? ' (pinned by --revision)' : ''}`;
+    }
+    st.pinned = this.options.revision ?? null;
+    st.history = this.applies.list();
+    if (s.suspended) {
+      st.suspended = true;
+      st.suspendedAt = s.suspended.at;
+      st.suspendedReason = s.suspended.reason;
+      st.pendingRevision = s.pendingRevision;
+      st.reason = Reasons.Suspended;
+      const next = s.pendingRevision ? `would apply ${s.pendingRevision}` : 'nothing new to apply';
+      st.message = `suspended since ${s.suspended.at} (${s.suspended.reason}); ${next}${s.fetchError ? `; fetch failing: ${s.fetchError}` : ''}`;
     }
     return st;
+  }
+
+  /**
+   * Freezes applying (the incident freeze): runs keep fetching and record the revision they would
+   * apply. Persisted under --state-dir (a failure to persist is logged). Idempotent.
+   */
+  async suspend(reason = 'manual'): Promise<ReconcileStatus> {
+    if (!this.state.suspended) {
+      this.state.suspended = { at: new Date().toISOString(), reason };
+      this.ctx.log.warn({ reason }, 'reconciler suspended: fetching continues, nothing is applied until resumed');
+      await this.saveSuspension();
+    }
+    return this.status();
+  }
+
+  /** Lifts a suspension and reconciles at once; resolves with that run's result. */
+  async resume(): Promise<RunResult> {
+    if (this.state.suspended) {
+      this.state.suspended = null;
+      this.ctx.log.info({ pendingRevision: this.state.pendingRevision }, 'reconciler resumed');
+      await this.saveSuspension();
+    }
+    return this.trigger('resume');
+  }
+
+  /** The last applied revisions, newest first (at most 20). */
+  history(): HistoryEntry[] {
+    return this.applies.list();
   }
 
   /** The revision serving now, with its resources (for `/config` and `tcpshift get`). */
   applied(): ReconcileState['applied'] {
     return this.state.applied;
+  }
+
+  private async restoreSuspension(dir: string): Promise<void> {
+    this.state.suspended = await restoreSuspension(dir, this.ctx.log);
+  }
+
+  private async saveSuspension(): Promise<void> {
+    if (this.options.stateDir) await persistSuspension(this.options.stateDir, this.state.suspended, this.ctx.log);
   }
 
   private async loop(reason: string): Promise<void> {
@@ -174,6 +230,13 @@ export class Reconciler {
     if (!classified || classified.reason !== Reasons.FetchFailed) s.fetchFailures = 0;
     if (outcome === 'applied' && run.applied) s.applied = run.applied;
     const changes = outcome === 'applied' ? renderChanges(run.changes ?? []) : [];
+    if (outcome === 'applied' && run.applied) {
+      const c = run.applied.commit;
+      this.applies.add({
+        revision: run.applied.revision, appliedAt: run.applied.at, author: c?.author ?? null, date: c?.date ?? null,
+        subject: c?.subject ?? null, changes, trigger: run.trigger,
+      });
+    }
     if (outcome === 'applied') s.lastChanges = changes;
     s.lastOutcome = outcome;
     const result: RunResult = {

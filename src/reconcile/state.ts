@@ -1,13 +1,16 @@
-/** The last applied revision and its manifests, persisted atomically under --state-dir. */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+/** The last applied revision, its commit and its manifests, persisted atomically under --state-dir. */
 import { join } from 'node:path';
 import type { ManifestFile } from '../manifest/types';
+import type { CommitInfo } from '../source/types';
+import { readStateFile, writeStateFile } from './state-file';
 
 /** What a restart needs to serve again before Git answers. */
 export interface AppliedState {
   readonly revision: string;
   readonly appliedAt: string;
   readonly files: readonly ManifestFile[];
+  /** Author, date and subject of the commit, when the source knew them. */
+  readonly commit?: CommitInfo | null;
 }
 
 const FILE = 'applied.json';
@@ -15,44 +18,23 @@ const VERSION = 1;
 
 /** Writes the state (temp file, fsync, rename); throws on I/O failure. */
 export async function saveApplied(stateDir: string, state: AppliedState): Promise<void> {
-  await mkdir(stateDir, { recursive: true });
-  const path = join(stateDir, FILE);
-  const tmp = `${path}.${process.pid}.tmp`;
-  const body = JSON.stringify({
+  await writeStateFile(stateDir, FILE, JSON.stringify({
     version: VERSION,
     revision: state.revision,
     appliedAt: state.appliedAt,
+    commit: state.commit ?? null,
     files: state.files.map((f) => ({
       path: f.path, type: f.type, size: f.size,
       ...(f.content ? { content: Buffer.from(f.content).toString('base64') } : {}),
     })),
-  });
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(body);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  const dir = await open(stateDir, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  }));
 }
 
 /** Reads the state; null when there is none; throws when it exists but is corrupt. */
 export async function loadApplied(stateDir: string): Promise<AppliedState | null> {
-  let text: string;
-  try {
-    text = await readFile(join(stateDir, FILE), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-  const data = JSON.parse(text) as { version?: number; revision?: unknown; appliedAt?: unknown; files?: unknown };
+  const text = await readStateFile(stateDir, FILE);
+  if (text === null) return null;
+  const data = JSON.parse(text) as { version?: number; revision?: unknown; appliedAt?: unknown; files?: unknown; commit?: unknown };
   if (data.version !== VERSION || typeof data.revision !== 'string' || typeof data.appliedAt !== 'string' || !Array.isArray(data.files)) {
     throw new Error(`${join(stateDir, FILE)} is not a tcpshift state file (version ${String(data.version)})`);
   }
@@ -60,5 +42,11 @@ export async function loadApplied(stateDir: string): Promise<AppliedState | null
     path: String(f.path), type: f.type, size: Number(f.size),
     ...(typeof f.content === 'string' ? { content: new Uint8Array(Buffer.from(f.content, 'base64')) } : {}),
   }));
-  return { revision: data.revision, appliedAt: data.appliedAt, files };
+  return { revision: data.revision, appliedAt: data.appliedAt, files, commit: commitOf(data.commit) };
+}
+
+function commitOf(v: unknown): CommitInfo | null {
+  const c = v as Partial<CommitInfo> | null;
+  return c && typeof c.author === 'string' && typeof c.date === 'string' && typeof c.subject === 'string'
+    ? { author: c.author, date: c.date, subject: c.subject } : null;
 }

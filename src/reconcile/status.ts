@@ -1,9 +1,10 @@
 /** The reconciler's status object (after Flux's GitRepository/Kustomization status), kept in memory. */
 import type { Diagnostic, Reason } from '../errors';
 import { Reasons } from '../errors';
+import type { HistoryEntry } from './history';
 
-/** How one run ended. */
-export type Outcome = 'applied' | 'noop' | 'rejected' | 'failed';
+/** How one run ended (`suspended`: a new revision was fetched but not applied). */
+export type Outcome = 'applied' | 'noop' | 'rejected' | 'failed' | 'suspended';
 
 /** What `/status` and `tcpshift status` show (listeners are added by the admin server from the proxy). */
 export interface ReconcileStatus {
@@ -23,6 +24,16 @@ export interface ReconcileStatus {
   diagnostics: Diagnostic[];
   /** Consecutive fetch failures (0 when the last fetch worked). */
   fetchFailures: number;
+  /** True while suspended (POST /suspend): fetching goes on, nothing is applied. */
+  suspended: boolean;
+  suspendedAt: string | null;
+  suspendedReason: string | null;
+  /** While suspended: the revision a resume would apply (null when it is the applied one). */
+  pendingRevision: string | null;
+  /** The commit `--revision` pins, as given; null when following the branch. */
+  pinned: string | null;
+  /** The last applied revisions, newest first. */
+  history: HistoryEntry[];
 }
 
 /** A fresh status: nothing applied yet. */
@@ -40,5 +51,11 @@ export function initialStatus(source: string): ReconcileStatus {
     lastChanges: [],
     diagnostics: [],
     fetchFailures: 0,
+    suspended: false,
+    suspendedAt: null,
+    suspendedReason: null,
+    pendingRevision: null,
+    pinned: null,
+    history: [],
   };
 }

@@ -4,7 +4,7 @@
  */
 import { diff } from '../diff/diff';
 import type { Change } from '../diff/types';
-import { Codes, ValidationError, type Diagnostic } from '../errors';
+import { Codes, FetchError, ValidationError, type Diagnostic } from '../errors';
 import type { Resource } from '../manifest/types';
 import { buildDesired } from '../model/desired';
 import type { RoutingTable } from '../model/types';
@@ -31,15 +31,29 @@ export interface Run {
 
 export type Step = (run: Run, ctx: ReconcilerContext) => Promise<void>;
 
-/** Resolves the branch to a revision; a revision already applied (or already rejected) ends the run as a no-op. */
+/**
+ * Resolves the branch (fetching it) to a revision, or to the pinned `--revision`; a revision already
+ * applied (or already rejected) ends the run as a no-op, a new one while suspended as `suspended`.
+ */
 export const fetchStep: Step = async (run, ctx) => {
-  run.revision = await ctx.source.resolve();
+  const head = await ctx.source.resolve();
+  run.revision = ctx.options.revision ? await pinnedRevision(ctx, ctx.options.revision) : head;
   ctx.state.fetchError = null;
+  ctx.state.pendingRevision = null;
   if (run.revision === ctx.state.applied?.revision) run.outcome = 'noop';
   else if (run.revision === ctx.state.attempted?.revision && ctx.state.attempted.error && !(run.force && ctx.state.attempted.outcome === 'failed')) {
     run.outcome = 'noop';
+  } else if (ctx.state.suspended) {
+    ctx.state.pendingRevision = run.revision;
+    run.outcome = 'suspended';
   }
 };
+
+/** The pinned commit, found among what was fetched; FetchError when the source cannot pin or has no such commit. */
+async function pinnedRevision(ctx: ReconcilerContext, rev: string): Promise<string> {
+  if (!ctx.source.resolveCommit) throw new FetchError(`${ctx.source.describe()} cannot pin a revision (--revision needs --repo)`);
+  return ctx.source.resolveCommit(rev);
+}
 
 /** Reads the revision's manifest files from the commit (never a working tree). */
 export const readStep: Step = async (run, ctx) => {
@@ -91,7 +105,7 @@ export const persistStep: Step = async (run, ctx) => {
   const applied = run.applied;
   if (!ctx.options.stateDir || !applied) return;
   try {
-    await ctx.persist({ revision: applied.revision, appliedAt: applied.at, files: applied.files });
+    await ctx.persist({ revision: applied.revision, appliedAt: applied.at, files: applied.files, commit: applied.commit });
   } catch (err) {
     ctx.log.warn({ err }, 'could not persist the applied state; a restart will wait for Git');
   }

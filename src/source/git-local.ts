@@ -16,19 +16,22 @@ export function localRepoPath(repo: string): string | null {
   return resolve(repo);
 }
 
-/** The git directory holding the refs of the repository at `dir`: `.git`, a `.git` file's target, its commondir, or `dir` when bare. */
-export function refsDir(dir: string): string {
-  let gitDir = dir;
+/** The git directory of the repository (or worktree) at `dir`: `.git`, a `.git` file's target, or `dir` when bare. */
+export function gitDirOf(dir: string): string {
   const dotGit = join(dir, '.git');
   try {
-    if (statSync(dotGit).isDirectory()) gitDir = dotGit;
-    else {
-      const m = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, 'utf8'));
-      if (m?.[1]) gitDir = resolve(dir, m[1].trim());
-    }
+    if (statSync(dotGit).isDirectory()) return dotGit;
+    const m = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+    if (m?.[1]) return resolve(dir, m[1].trim());
   } catch {
     // no .git entry: a bare repository
   }
+  return dir;
+}
+
+/** The git directory holding the refs of the repository at `dir`: `.git`, a `.git` file's target, its commondir, or `dir` when bare. */
+export function refsDir(dir: string): string {
+  const gitDir = gitDirOf(dir);
   const common = join(gitDir, 'commondir');
   if (existsSync(common)) return resolve(gitDir, readFileSync(common, 'utf8').trim());
   return gitDir;

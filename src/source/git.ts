@@ -1,12 +1,12 @@
 /** The Git source: a bare cache fetched with simple-git, trees read from commits (never a working tree). */
 import type { Logger } from 'pino';
 import { FetchError } from '../errors';
-import { DEFAULT_LIMITS, type ManifestFile, type ReadLimits } from '../manifest/types';
+import { DEFAULT_LIMITS, type ReadLimits } from '../manifest/types';
 import { cacheKey, GitCache, looksCorrupt } from './git-cache';
 import { localRepoPath, refWatch } from './git-local';
-import { parseBatch, parseCommit, parseLsTree, type TreeEntry } from './git-parse';
 import { errorText } from './git-run';
-import { isManifestName, normalizeSubPath, underSubPath } from './paths';
+import { readCommit } from './git-tree';
+import { normalizeSubPath } from './paths';
 import { redact } from './redact';
 import type { Snapshot, Source, StopWatch } from './types';
 import { watchPaths } from './watch';
@@ -71,6 +71,19 @@ export class GitSource implements Source {
     return this.serial(() => this.readOnce(revision));
   }
 
+  /**
+   * Resolves `rev` (a full or abbreviated commit id, e.g. a pinned `--revision`) to a commit already
+   * fetched into the cache (call `resolve()` first); throws FetchError when the cache has no such commit.
+   */
+  resolveCommit(rev: string): Promise<string> {
+    return this.serial(async () => {
+      if (!/^[0-9a-f]{4,64}$/i.test(rev)) throw new FetchError(`not a commit id: ${JSON.stringify(rev.slice(0, 80))}`);
+      const sha = await this.cache.git.text(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev.toLowerCase()}^{commit}`]).then((o) => o.trim(), () => '');
+      if (!SHA.test(sha)) throw new FetchError(`revision ${rev} not found in branch ${this.branch} of ${redact(this.repo)} (or not unique)`);
+      return sha;
+    });
+  }
+
   /** Watches a local repository's refs; for a remote URL returns a stop function that does nothing. */
   watch(onChange: () => void): StopWatch {
     if (this.local === null) return Object.assign(async () => undefined, { ready: Promise.resolve() });
@@ -108,50 +121,13 @@ export class GitSource implements Source {
   private async readOnce(revision: string): Promise<Snapshot> {
     if (!SHA.test(revision)) throw new FetchError(`not a commit id: ${JSON.stringify(revision.slice(0, 80))}`);
     try {
-      const paths = this.subPath ? ['--', this.subPath] : [];
-      const listing = await this.cache.git.text(['--literal-pathspecs', 'ls-tree', '-r', '-l', '-z', '--full-tree', revision, ...paths]);
-      const entries = parseLsTree(listing);
-      const picked = this.pick(entries);
-      const wanted = picked.filter((p) => p.read);
-      const out = parseBatch(await this.cache.git.batch([revision, ...wanted.map((p) => p.entry.object)].join('\n') + '\n'));
-      const [commit, ...blobs] = out;
-      if (commit?.type !== 'commit' || !commit.content || blobs.length !== wanted.length) throw new Error('bad object: cat-file answer');
-      const contents = new Map<TreeEntry, Buffer>();
-      wanted.forEach((p, i) => {
-        const blob = blobs[i];
-        if (!blob?.content || blob.type !== 'blob') throw new Error(`missing blob ${p.entry.object}`);
-        contents.set(p.entry, blob.content);
-      });
-      const files = picked.map(({ entry, file }): ManifestFile => {
-        const content = contents.get(entry);
-        return content ? { ...file, content } : file;
-      });
-      const missing = this.subPath !== '' && entries.length === 0;
-      return { revision, files, commit: parseCommit(commit.content), ...(missing ? { missingPath: this.subPath } : {}) };
+      return await readCommit(this.cache.git, revision, this.subPath, this.limits);
     } catch (err) {
       const text = errorText(err);
       if (MISSING_REVISION.test(text)) throw new FetchError(`revision ${revision} is not in the cache of ${this.describe()}`);
       if (looksCorrupt(text) || !(await this.cache.healthy())) this.cache.markBroken();
       throw new FetchError(`read of ${revision} from ${this.describe()} failed: ${summary(text)}`);
     }
-  }
-
-  /** Tree entries → manifest entries under the sub-path, and which blobs to read (size caps applied). */
-  private pick(entries: readonly TreeEntry[]): { entry: TreeEntry; file: ManifestFile; read: boolean }[] {
-    const picked: { entry: TreeEntry; file: ManifestFile; read: boolean }[] = [];
-    for (const entry of entries) {
-      const path = underSubPath(entry.path, this.subPath);
-      if (path === null) continue;
-      if (entry.mode === '120000') picked.push({ entry, file: { path, type: 'symlink', size: entry.size }, read: false });
-      else if (entry.mode === '160000') picked.push({ entry, file: { path, type: 'submodule', size: 0 }, read: false });
-      else if (entry.type === 'blob' && isManifestName(path)) {
-        picked.push({ entry, file: { path, type: 'file', size: entry.size }, read: entry.size <= this.limits.maxFileBytes });
-      }
-    }
-    // Over the per-commit cap nothing is read: the parser rejects the commit from the sizes alone.
-    const total = picked.reduce((sum, p) => sum + (p.read ? p.entry.size : 0), 0);
-    if (total > this.limits.maxTotalBytes) for (const p of picked) p.read = false;
-    return picked;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

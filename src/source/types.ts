@@ -28,6 +28,8 @@ export interface Source {
   resolve(): Promise<string>;
   /** Reads every *.yaml / *.yml file (and every symlink, submodule entry) under the sub-path of that revision. Throws FetchError. */
   read(revision: string): Promise<Snapshot>;
+  /** Resolves a full or abbreviated commit id to a fetched commit (pinning, `--revision`); throws FetchError when absent. Git only. */
+  resolveCommit?(rev: string): Promise<string>;
   /** Calls onChange (debounced, coalesced) when the source may have moved; returns a stop function. */
   watch?(onChange: () => void): StopWatch;
   /** A one-line name for logs, credentials redacted. */

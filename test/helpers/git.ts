@@ -1,5 +1,5 @@
 /** Test helper: real temporary git repositories (a working repo, optionally pushed to a bare one for file:// URLs). */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,16 @@ const GIT_ENV: NodeJS.ProcessEnv = Object.fromEntries(
 /** Runs git in `cwd` and returns its stdout, trimmed. Throws with git's stderr on failure. */
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** Runs git in `cwd` without blocking the event loop (for tests that serve traffic meanwhile); resolves with stdout, trimmed. */
+export function gitAsync(cwd: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, env: GIT_ENV, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`git ${args.join(' ')}: ${stderr || err.message}`));
+      else resolve(stdout.trim());
+    });
+  });
 }
 
 /** A fresh directory under os.tmpdir(). */

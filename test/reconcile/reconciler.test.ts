@@ -79,6 +79,7 @@ test('a restart serves the persisted revision before Git answers, and reports Fe
   const moved = `${repo.dir}-gone`;
   const second = reconciler(moved, state);
   expect(await second.r.restore()).toBe(true);
+  expect(second.r.applied()?.commit).toMatchObject({ author: 'Test Author', subject: expect.any(String) });
   expect((await connectAndSend(ports.gateway, 'back')).startsWith('one back')).toBe(true);
   const res = await second.r.trigger('t');
   expect(res.outcome).toBe('failed');
