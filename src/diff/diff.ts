@@ -68,9 +68,9 @@ function listenerChanges(old: Listener, now: Listener): Change[] {
   }
   const weights = weightDeltas(o.destinations, n.destinations);
   if (weights.length > 0) out.push({ type: 'weights-changed', listener: now.key, destinations: weights });
-  const oldDests = new Map(o.destinations.map((d) => [d.key, d]));
+  const oldDest = byKeyLookup(o.destinations);
   for (const d of n.destinations) {
-    const prev = oldDests.get(d.key);
+    const prev = oldDest(d.key);
     if (!prev) continue;
     const eps = endpointChanges(now.key, prev, d);
     if (eps) out.push(eps);
@@ -81,37 +81,48 @@ function listenerChanges(old: Listener, now: Listener): Change[] {
 }
 
 function weightDeltas(old: readonly Destination[], now: readonly Destination[]): WeightDelta[] {
-  const before = new Map(old.map((d) => [d.key, d]));
-  const after = new Map(now.map((d) => [d.key, d]));
   const out: WeightDelta[] = [];
+  const before = byKeyLookup(old);
+  const after = byKeyLookup(now);
   for (const d of now) {
-    const prev = before.get(d.key);
+    const prev = before(d.key);
     if (prev && prev.weight === d.weight && prev.percent === d.percent) continue;
-    out.push({
-      ...ref(d), change: prev ? 'changed' : 'added',
-      oldPercent: prev?.percent ?? 0, newPercent: d.percent, oldWeight: prev?.weight ?? 0, newWeight: d.weight,
-    });
+    out.push(weightDelta(d, prev ? 'changed' : 'added', prev?.percent ?? 0, d.percent, prev?.weight ?? 0, d.weight));
   }
   for (const d of old) {
-    if (after.has(d.key)) continue;
-    out.push({ ...ref(d), change: 'removed', oldPercent: d.percent, newPercent: 0, oldWeight: d.weight, newWeight: 0 });
+    if (after(d.key)) continue;
+    out.push(weightDelta(d, 'removed', d.percent, 0, d.weight, 0));
   }
   return out;
 }
 
+function weightDelta(d: Destination, change: WeightDelta['change'], oldPercent: number, newPercent: number, oldWeight: number, newWeight: number): WeightDelta {
+  return { key: d.key, host: d.host, subset: d.subset, port: d.port, change, oldPercent, newPercent, oldWeight, newWeight };
+}
+
 function endpointChanges(listener: string, old: Destination, now: Destination): EndpointsChanged | null {
-  const before = new Map(old.endpoints.map((e) => [e.key, e]));
-  const after = new Map(now.endpoints.map((e) => [e.key, e]));
+  const before = byKeyLookup(old.endpoints);
+  const after = byKeyLookup(now.endpoints);
   const added: string[] = [];
   const changed: string[] = [];
   for (const e of now.endpoints) {
-    const prev = before.get(e.key);
+    const prev = before(e.key);
     if (!prev) added.push(e.key);
     else if (!sameEndpoint(prev, e)) changed.push(e.key);
   }
-  const removed = old.endpoints.filter((e) => !after.has(e.key)).map((e) => e.key);
+  const removed = old.endpoints.filter((e) => !after(e.key)).map((e) => e.key);
   if (added.length + removed.length + changed.length === 0) return null;
   return { type: 'endpoints-changed', listener, destination: ref(now), added, removed, changed };
+}
+
+/**
+ * Lookup by `key`: a scan for the handful of destinations or endpoints a route usually has (cheaper
+ * than building a Map for each of a thousand listeners), a Map beyond that.
+ */
+function byKeyLookup<T extends { readonly key: string }>(items: readonly T[]): (key: string) => T | undefined {
+  if (items.length <= 8) return (key) => items.find((i) => i.key === key);
+  const map = new Map(items.map((i) => [i.key, i]));
+  return (key) => map.get(key);
 }
 
 function sameEndpoint(a: Endpoint, b: Endpoint): boolean {

@@ -24,6 +24,7 @@ export function selectorMatches(selector: Readonly<Record<string, string>>, labe
 /** Returns the listeners the Gateways ask this proxy for; problems are pushed onto `out`. */
 export function gatewayListeners(gateways: readonly Gateway[], opts: CompileOptions, out: Diagnostic[]): ListenerCandidate[] {
   const found: ListenerCandidate[] = [];
+  const byPort = new Map<number, ListenerCandidate[]>();
   for (const gw of gateways) {
     if (gw.spec.serverCount === 0) {
       out.push(diagAt(gw, 'spec.servers', Codes.GATEWAY_NO_SERVERS, `spec.servers: Gateway ${gw.metadata.name} has no servers`));
@@ -41,17 +42,20 @@ export function gatewayListeners(gateways: readonly Gateway[], opts: CompileOpti
           `spec.servers[${server.index}].bind ${JSON.stringify(server.bind)} must be an IP address`));
         continue;
       }
-      const clash = found.find((c) => c.port === server.port.number && (c.address === address || isWildcard(c.address) || isWildcard(address)));
+      const samePort = byPort.get(server.port.number) ?? [];
+      const clash = samePort.find((c) => c.address === address || isWildcard(c.address) || isWildcard(address));
       if (clash) {
         out.push(diagAt(gw, `spec.servers[${server.index}].port.number`, Codes.LISTENER_CONFLICT,
           `spec.servers[${server.index}].port.number: ${hostPort(address, server.port.number)} is already a listener of Gateway ${clash.gatewayRef} (${clash.gateway.file})`,
           'error', relatedAt(clash.gateway, `spec.servers[${clash.server.index}].port.number`)));
         continue;
       }
-      found.push({
+      const candidate = {
         key: hostPort(address, server.port.number), address, port: server.port.number, gateway: gw,
         gatewayRef: `${gw.metadata.namespace}/${gw.metadata.name}`, server,
-      });
+      };
+      found.push(candidate);
+      byPort.set(candidate.port, [...samePort, candidate]);
     }
   }
   return found;
