@@ -12,7 +12,7 @@ import type { ReconcilerContext, ReconcilerOptions, ReconcileState, TableSink } 
 import { History, type HistoryEntry } from './history';
 import { loadApplied, saveApplied } from './state';
 import { persistSuspension, restoreSuspension } from './suspension';
-import { initialStatus, type Outcome, type ReconcileStatus } from './status';
+import { statusOf, type Outcome, type ReconcileStatus } from './status';
 import { STEPS, type Run } from './steps';
 
 /** What a run reports when it ends. */
@@ -110,40 +110,7 @@ export class Reconciler {
 
   /** The status object (without listeners, which the proxy adds). */
   status(): ReconcileStatus {
-    const s = this.state;
-    const st = initialStatus(this.ctx.source.describe());
-    st.lastAppliedRevision = s.applied?.revision ?? null;
-    st.lastAppliedAt = s.applied?.at ?? null;
-    st.lastAttemptedRevision = s.attempted?.revision ?? st.lastAppliedRevision;
-    st.lastAttemptedAt = s.attempted?.at ?? st.lastAppliedAt;
-    st.lastOutcome = s.lastOutcome;
-    st.lastChanges = s.lastChanges;
-    st.diagnostics = s.attempted?.diagnostics ?? [];
-    st.fetchFailures = s.fetchFailures;
-    const attemptError = s.attempted?.error ?? null;
-    st.ready = s.applied !== null && attemptError === null;
-    if (s.fetchError) {
-      st.reason = Reasons.FetchFailed;
-      st.message = s.fetchError;
-    } else if (attemptError) {
-      st.reason = attemptError.reason;
-      st.message = attemptError.message;
-    } else if (s.applied) {
-      st.reason = Reasons.Applied;
-      st.message = `serving revision ${s.applied.revision}${this.options.revision ? ' (pinned by --revision)' : ''}`;
-    }
-    st.pinned = this.options.revision ?? null;
-    st.history = this.applies.list();
-    if (s.suspended) {
-      st.suspended = true;
-      st.suspendedAt = s.suspended.at;
-      st.suspendedReason = s.suspended.reason;
-      st.pendingRevision = s.pendingRevision;
-      st.reason = Reasons.Suspended;
-      const next = s.pendingRevision ? `would apply ${s.pendingRevision}` : 'nothing new to apply';
-      st.message = `suspended since ${s.suspended.at} (${s.suspended.reason}); ${next}${s.fetchError ? `; fetch failing: ${s.fetchError}` : ''}`;
-    }
-    return st;
+    return statusOf(this.state, this.ctx.source.describe(), this.options.revision ?? null, this.applies.list());
   }
 
   /**

@@ -1,6 +1,7 @@
 /** The reconciler's status object (after Flux's GitRepository/Kustomization status), kept in memory. */
 import type { Diagnostic, Reason } from '../errors';
 import { Reasons } from '../errors';
+import type { ReconcileState } from './context';
 import type { HistoryEntry } from './history';
 
 /** How one run ended (`suspended`: a new revision was fetched but not applied). */
@@ -58,4 +59,41 @@ export function initialStatus(source: string): ReconcileStatus {
     pinned: null,
     history: [],
   };
+}
+
+/** Derives the status object from the reconciler's bookkeeping (pure): Ready, reason and message follow Flux's rules. */
+export function statusOf(s: ReconcileState, source: string, pinned: string | null, history: HistoryEntry[]): ReconcileStatus {
+  const st = initialStatus(source);
+  st.lastAppliedRevision = s.applied?.revision ?? null;
+  st.lastAppliedAt = s.applied?.at ?? null;
+  st.lastAttemptedRevision = s.attempted?.revision ?? st.lastAppliedRevision;
+  st.lastAttemptedAt = s.attempted?.at ?? st.lastAppliedAt;
+  st.lastOutcome = s.lastOutcome;
+  st.lastChanges = s.lastChanges;
+  st.diagnostics = s.attempted?.diagnostics ?? [];
+  st.fetchFailures = s.fetchFailures;
+  const attemptError = s.attempted?.error ?? null;
+  st.ready = s.applied !== null && attemptError === null;
+  if (s.fetchError) {
+    st.reason = Reasons.FetchFailed;
+    st.message = s.fetchError;
+  } else if (attemptError) {
+    st.reason = attemptError.reason;
+    st.message = attemptError.message;
+  } else if (s.applied) {
+    st.reason = Reasons.Applied;
+    st.message = `serving revision ${s.applied.revision}${pinned ? ' (pinned by --revision)' : ''}`;
+  }
+  st.pinned = pinned;
+  st.history = history;
+  if (s.suspended) {
+    st.suspended = true;
+    st.suspendedAt = s.suspended.at;
+    st.suspendedReason = s.suspended.reason;
+    st.pendingRevision = s.pendingRevision;
+    st.reason = Reasons.Suspended;
+    const next = s.pendingRevision ? `would apply ${s.pendingRevision}` : 'nothing new to apply';
+    st.message = `suspended since ${s.suspended.at} (${s.suspended.reason}); ${next}${s.fetchError ? `; fetch failing: ${s.fetchError}` : ''}`;
+  }
+  return st;
 }
