@@ -1,0 +1,86 @@
+/**
+ * The peers: HAProxy and nginx (stream module) from Debian, configured with the same two weighted
+ * upstreams as tcpshift (80/20), each with its stock defaults otherwise (worker count = cores).
+ * nginx gets `proxy_half_close on` (off by default), as tcpshift and HAProxy pass half-closes on.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { start, stop, type Proc } from './procs';
+
+export const APT_LINE = 'sudo apt-get install -y haproxy nginx libnginx-mod-stream';
+const NGINX_STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
+
+/** Two weighted upstreams behind one listener. */
+export interface Pool {
+  readonly listen: number;
+  readonly upstreams: readonly { readonly port: number; readonly weight: number }[];
+}
+
+/** A running peer. */
+export interface Peer {
+  readonly proc: Proc;
+  readonly version: string;
+  stop(): Promise<void>;
+}
+
+/** Version of a peer (`2.6.12-1+deb12u4`, `1.22.1`), or null when it (or nginx's stream module) is not installed. */
+export function peerVersion(name: 'haproxy' | 'nginx'): string | null {
+  if (name === 'nginx' && !existsSync(NGINX_STREAM_MODULE)) return null;
+  // Both print their version line: haproxy on stdout, nginx on stderr.
+  const r = spawnSync(name, ['-v'], { encoding: 'utf8' });
+  if (r.error !== undefined || r.status !== 0) return null;
+  const text = `${r.stdout}${r.stderr}`;
+  const m = name === 'haproxy' ? /version (\S+)/.exec(text) : /nginx\/(\S+)/.exec(text);
+  return m?.[1] ?? text.split('\n')[0]!.trim();
+}
+
+/** Writes the HAProxy config for `pools` under `dir` and starts it in the foreground. */
+export function startHaproxy(dir: string, pools: readonly Pool[], version: string): Peer {
+  const cfg = [
+    'global',
+    '  maxconn 9000',
+    '  log stderr format raw local0 emerg',
+    'defaults',
+    '  mode tcp',
+    '  timeout connect 10s',
+    '  timeout client 1h',
+    '  timeout server 1h',
+    ...pools.flatMap((p, i) => [
+      `listen pool${i}`,
+      `  bind 127.0.0.1:${p.listen}`,
+      '  balance roundrobin',
+      ...p.upstreams.map((u, k) => `  server u${k} 127.0.0.1:${u.port} weight ${u.weight}`),
+    ]),
+    '',
+  ].join('\n');
+  const file = join(dir, 'haproxy.cfg');
+  writeFileSync(file, cfg);
+  const proc = start('haproxy', 'haproxy', ['-db', '-f', file], { logFile: join(dir, 'haproxy.log') });
+  return { proc, version, stop: () => stop(proc) };
+}
+
+/** Writes the nginx config for `pools` under `dir` and starts it (master + one worker per core). */
+export function startNginx(dir: string, pools: readonly Pool[], version: string): Peer {
+  const cfg = [
+    `load_module ${NGINX_STREAM_MODULE};`,
+    'worker_processes auto;',
+    'worker_rlimit_nofile 20000;',
+    `pid ${join(dir, 'nginx.pid')};`,
+    `error_log ${join(dir, 'nginx-error.log')} error;`,
+    'events { worker_connections 12000; }',
+    'stream {',
+    ...pools.flatMap((p, i) => [
+      `  upstream pool${i} {`,
+      ...p.upstreams.map((u) => `    server 127.0.0.1:${u.port} weight=${u.weight};`),
+      '  }',
+      `  server { listen 127.0.0.1:${p.listen}; proxy_pass pool${i}; proxy_half_close on; }`,
+    ]),
+    '}',
+    '',
+  ].join('\n');
+  const file = join(dir, 'nginx.conf');
+  writeFileSync(file, cfg);
+  const proc = start('nginx', 'nginx', ['-e', join(dir, 'nginx-error.log'), '-p', dir, '-c', file, '-g', 'daemon off;'], { logFile: join(dir, 'nginx.log') });
+  return { proc, version, stop: () => stop(proc) };
+}

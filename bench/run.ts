@@ -1,0 +1,206 @@
+/**
+ * `npm run bench [-- --quick]`: brings up echo/sink backends, tcpshift (the real `tcpshift run`
+ * against a local git repo), HAProxy, nginx-stream and the direct path on 127.0.0.1; drives them
+ * with the same load generator, alternating targets round by round; writes RESULTS.md.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { measureCommitLatency, type CommitLatency, type CommitMode } from './commit';
+import { measureBulk, measureConn, measureLat, measureMem, type BulkSample, type ConnSample, type LatSample, type MemSample } from './measure';
+import { sleep } from './net';
+import { systemBusySeconds } from './proc-stats';
+import { compareDataPaths } from './pumps';
+import { APT_LINE, peerVersion } from './peers';
+import { installCleanup, stopAll } from './procs';
+import { machineInfo, renderReport, type Results } from './report';
+import { measureSwapCost, measureSwapUnderLoad, type SwapCost, type SwapUnderLoad } from './swap';
+import { launch, type Target, type TargetKind, type Upstreams } from './targets';
+import { BENCH_DIR, buildTool, startBackend } from './tools';
+
+const MEASURES = ['conn', 'bulk', 'lat', 'mem', 'swap', 'commit', 'paths'] as const;
+type Measure = (typeof MEASURES)[number];
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      seconds: { type: 'string' },
+      targets: { type: 'string', default: 'direct,tcpshift,haproxy,nginx,tcpshift-js' },
+      only: { type: 'string', default: MEASURES.join(',') },
+      out: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      connections: { type: 'string' },
+      render: { type: 'string' },
+    },
+  });
+  const quick = values.quick!;
+  return {
+    quick,
+    rounds: Number(values.rounds ?? (quick ? 1 : 3)),
+    connSeconds: Number(values.seconds ?? (quick ? 1 : 5)),
+    bulkSeconds: quick ? 1 : 3,
+    latSeconds: quick ? 1 : 3,
+    latRate: 2000,
+    concurrency: 50,
+    memConnections: Number(values.connections ?? (quick ? 1000 : 5000)),
+    swapRoutes: 1000,
+    swapIterations: quick ? 3 : 15,
+    swapLoadSeconds: quick ? 2 : 5,
+    commitTrials: quick ? 3 : 9,
+    targets: values.targets!.split(',').filter(Boolean) as TargetKind[],
+    only: new Set(values.only!.split(',').filter(Boolean) as Measure[]),
+    out: values.out ?? (quick ? join(BENCH_DIR, 'out', 'RESULTS-quick.md') : join(BENCH_DIR, 'RESULTS.md')),
+    keep: values.keep!,
+    /** Re-render RESULTS.md from a saved results JSON (e.g. after editing bench/analysis.md), measuring nothing. */
+    render: values.render,
+  };
+}
+
+function log(msg: string): void {
+  process.stdout.write(`${msg}\n`);
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  if (o.render !== undefined) {
+    writeFileSync(o.out, renderReport(JSON.parse(readFileSync(o.render, 'utf8')) as Results));
+    log(`wrote ${o.out} from ${o.render}`);
+    return;
+  }
+  installCleanup(log);
+  const workDir = mkdtempSync(join(tmpdir(), 'tcpshift-bench-'));
+  log(`work dir ${workDir}${o.quick ? ' (quick run)' : ''}`);
+  const versions: Partial<Record<TargetKind, string>> = {};
+  const missing: string[] = [];
+  for (const peer of ['haproxy', 'nginx'] as const) {
+    if (!o.targets.includes(peer)) continue;
+    const v = peerVersion(peer);
+    if (v === null) missing.push(peer);
+    else versions[peer] = v;
+  }
+  if (missing.length > 0) {
+    log(`not installed: ${missing.join(', ')} — measuring the rest. To compare against them:\n  ${APT_LINE}`);
+  }
+  const kinds = o.targets.filter((k) => !missing.includes(k));
+  const loadgenBin = buildTool('loadgen');
+  const backendBin = buildTool('backend');
+  const backend = await startBackend(backendBin, ['echo:0', 'echo:0', 'sink:0', 'sink:0', 'id:0:a', 'id:0:b'], join(workDir, 'backend.log'));
+  const p = backend.ports;
+  const u: Upstreams = { echo: [p[0]!, p[1]!], sink: [p[2]!, p[3]!], id: [p[4]!, p[5]!] };
+  const results: Results = {
+    machine: machineInfo(versions), command: commandLine(), quick: o.quick, options: { ...o, only: [...o.only], targets: kinds },
+    conn: {}, bulk: {}, lat: {}, mem: {}, swapCost: null, swapLoad: null, commit: [], paths: [], missing,
+    background: await backgroundLoad(),
+  };
+  if (results.background > 0.2) log(`note: the machine was already busy before the bench (${results.background.toFixed(2)} cores); results will be noisier`);
+  const ok = await run(o, kinds, u, loadgenBin, workDir, results).then(() => true, (err: unknown) => {
+    log(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    return false;
+  });
+  await stopAll();
+  if (ok) {
+    const json = o.out.replace(/\.md$/, '.json');
+    writeFileSync(json, JSON.stringify(results, null, 2));
+    writeFileSync(o.out, renderReport(results));
+    log(`wrote ${o.out} (data: ${json})`);
+  }
+  if (!o.keep && ok) rmSync(workDir, { recursive: true, force: true });
+  else log(`logs kept in ${workDir}`);
+  process.exit(ok ? 0 : 1);
+}
+
+async function run(o: ReturnType<typeof options>, kinds: TargetKind[], u: Upstreams, bin: string, workDir: string, results: Results): Promise<void> {
+  const wants = (m: Measure) => o.only.has(m);
+  if (wants('conn') || wants('bulk') || wants('lat')) {
+    const targets: Target[] = [];
+    for (const k of kinds) {
+      log(`starting ${k}`);
+      targets.push(await launch(k, u, { workDir, versions: results.machine.versions }));
+    }
+    log('warm-up');
+    for (const t of targets) await measureConn(bin, t, o.concurrency, o.quick ? 0.5 : 1);
+    for (let r = 1; r <= o.rounds; r++) {
+      if (wants('conn')) {
+        for (const t of targets) {
+          const s = await measureConn(bin, t, o.concurrency, o.connSeconds);
+          push(results.conn, t.kind, s);
+          log(`round ${r} conn/s  ${t.kind.padEnd(9)} ${s.rate.toFixed(0).padStart(7)}  errors ${s.errors}  cpu ${s.cpuUsPerConn.toFixed(1)} µs/conn  (target ${s.targetCores.toFixed(2)} cores, loadgen ${s.loadgenCores.toFixed(2)}, machine ${s.machineCores.toFixed(2)})`);
+          await sleep(300);
+        }
+      }
+      if (wants('bulk')) {
+        for (const t of targets) {
+          const s = await measureBulk(bin, t, o.bulkSeconds);
+          push(results.bulk, t.kind, s);
+          log(`round ${r} bulk    ${t.kind.padEnd(9)} ${s.gbps.toFixed(2).padStart(7)} Gbit/s  cpu ${s.cpuSPerGB.toFixed(3)} s/GB`);
+          await sleep(300);
+        }
+      }
+      if (wants('lat')) {
+        for (const t of targets) {
+          const s = await measureLat(bin, t, o.latSeconds, o.latRate);
+          push(results.lat, t.kind, s);
+          log(`round ${r} latency ${t.kind.padEnd(9)} p50 ${s.p50Us.toFixed(1)} µs  p99 ${s.p99Us.toFixed(1)} µs`);
+          await sleep(300);
+        }
+      }
+    }
+    for (const t of targets) await t.stop();
+  }
+  if (wants('mem')) {
+    for (let r = 1; r <= o.rounds; r++) {
+      for (const k of kinds) {
+        if (k === 'direct') continue;
+        const t = await launch(k, u, { workDir, versions: results.machine.versions });
+        try {
+          const s = await measureMem(bin, t, o.memConnections);
+          push(results.mem, k, s);
+          log(`round ${r} memory  ${k.padEnd(9)} ${s.perConnKB.toFixed(2)} KB/conn  (idle ${s.idleMB.toFixed(1)} MB, ${s.ready} held: ${s.heldMB.toFixed(1)} MB, errors ${s.errors})`);
+        } finally {
+          await t.stop();
+        }
+      }
+    }
+  }
+  if (wants('swap') && kinds.some((k) => k.startsWith('tcpshift'))) {
+    results.swapCost = await measureSwapCost(u, o.swapRoutes, o.swapIterations);
+    const c = results.swapCost;
+    log(`swap cost (${c.routes} routes): parse+compile ${c.parseCompileMs.toFixed(1)} ms, diff ${c.diffMs.toFixed(1)} ms, swap ${c.swapMs.toFixed(1)} ms, total ${c.totalMs.toFixed(1)} ms`);
+    results.swapLoad = await measureSwapUnderLoad(bin, u, workDir, o.swapRoutes, o.swapLoadSeconds);
+    const l = results.swapLoad;
+    log(`swap under load: ${l.commits} commits, ${l.swapsApplied} swaps applied, ${l.errors} failed connections, ${l.rate.toFixed(0)} conn/s`);
+  }
+  if (wants('paths')) {
+    results.paths = await compareDataPaths(bin, u.echo[0], u.sink[0], workDir, o.quick ? 1 : 3, o.quick ? 1 : 2, log);
+  }
+  if (wants('commit') && kinds.some((k) => k.startsWith('tcpshift'))) {
+    for (const mode of ['watch', 'poll 1s', 'POST /reconcile'] as CommitMode[]) {
+      const c: CommitLatency = await measureCommitLatency(u, workDir, mode, o.commitTrials);
+      results.commit.push(c);
+      log(`commit → serving (${mode}): median ${c.medianMs.toFixed(0)} ms (min ${c.minMs.toFixed(0)}, max ${c.maxMs.toFixed(0)})`);
+    }
+  }
+}
+
+/** Cores busy over one second before anything starts (other work on the machine). */
+async function backgroundLoad(): Promise<number> {
+  const b0 = systemBusySeconds();
+  await sleep(1000);
+  return systemBusySeconds() - b0;
+}
+
+function push<T>(into: Partial<Record<TargetKind, T[]>>, k: TargetKind, s: T): void {
+  (into[k] ??= []).push(s);
+}
+
+function commandLine(): string {
+  const extra = process.argv.slice(2);
+  return `npm run bench${extra.length ? ` -- ${extra.join(' ')}` : ''}`;
+}
+
+export type { BulkSample, ConnSample, LatSample, MemSample, SwapCost, SwapUnderLoad };
+
+void main();
