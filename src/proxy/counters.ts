@@ -6,30 +6,9 @@
 import type { Destination, Endpoint } from '../model/types';
 import { ObservedShares } from './observed';
 
-/** Live state and totals of one backend address. */
-export class EndpointState {
-  /** Connections being dialled or open to this endpoint. */
-  active = 0;
-  opened = 0;
-  closed = 0;
-  bytesSent = 0;
-  bytesReceived = 0;
-  connectFailures = 0;
-  /** Outlier detection: failures since the last successful connect, and ejection state. */
-  consecutiveFailures = 0;
-  /** Times ejected in a row (multiplies the ejection time); reset by a connect after the ejection ended. */
-  ejectionMultiplier = 0;
-  /** Times ejected, ever. */
-  ejections = 0;
-  /** Epoch ms until which the endpoint is ejected; 0 = not ejected. */
-  ejectedUntil = 0;
-
-  constructor(readonly key: string, readonly address: string, readonly port: number) {}
-}
-
-/** Totals of one destination (service, version, port). */
-export class DestinationCounter {
-  /** Client connections assigned to this destination and not yet closed (dialling or open). */
+/** Totals both an endpoint and a destination keep. */
+class ConnectionTotals {
+  /** Connections being dialled or open (for a destination: client connections assigned to it). */
   active = 0;
   /** Upstream connections established. */
   opened = 0;
@@ -40,12 +19,34 @@ export class DestinationCounter {
   bytesReceived = 0;
   /** Failed dial attempts (each endpoint tried counts once). */
   connectFailures = 0;
+}
+
+/** Live state and totals of one backend address. */
+export class EndpointState extends ConnectionTotals {
+  /** Outlier detection: failures since the last successful connect, and ejection state. */
+  consecutiveFailures = 0;
+  /** Times ejected in a row (multiplies the ejection time); reset by a connect after the ejection ended. */
+  ejectionMultiplier = 0;
+  /** Times ejected, ever. */
+  ejections = 0;
+  /** Epoch ms until which the endpoint is ejected; 0 = not ejected. */
+  ejectedUntil = 0;
+
+  constructor(readonly key: string, readonly address: string, readonly port: number) {
+    super();
+  }
+}
+
+/** Totals of one destination (service, version, port). */
+export class DestinationCounter extends ConnectionTotals {
   /** Client connections closed because every attempt failed. */
   failed = 0;
   /** Client connections closed at once because the destination's maxConnections was reached. */
   rejected = 0;
 
-  constructor(readonly key: string, readonly service: string, readonly version: string, readonly port: number) {}
+  constructor(readonly key: string, readonly service: string, readonly version: string, readonly port: number) {
+    super();
+  }
 }
 
 /** Plain JSON view of every counter, for metrics. */

@@ -1,6 +1,5 @@
 /** The CLI as a user runs it: exit codes and output of validate, get, status, reconcile and run. */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { startApp, type App } from '../../src/app';
@@ -15,15 +14,7 @@ import { split8020Files } from '../helpers/walkthrough';
 const h = new Harness();
 afterEach(() => h.cleanup());
 
-function folder(files: Record<string, string>): string {
-  const t = tempDir();
-  h.defer(async () => t.cleanup());
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(t.dir, name, '..'), { recursive: true });
-    writeFileSync(join(t.dir, name), text);
-  }
-  return t.dir;
-}
+const folder = (files: Record<string, string>): string => h.folder(files);
 
 describe('tcpshift validate', () => {
   test('the example repo is valid: exit 0', () => {

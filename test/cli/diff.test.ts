@@ -1,5 +1,5 @@
 /** `tcpshift diff` (folders and revisions) and `tcpshift validate --format github`: output and exit codes, as a user runs them. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { githubAnnotation } from '../../src/cli/github-annotation';
 import type { Diagnostic } from '../../src/errors';
@@ -14,15 +14,7 @@ afterEach(() => h.cleanup());
 
 const ports = { gateway: 31400, v1: 9000, v2: 9001 };
 
-function folder(files: Record<string, string>): string {
-  const t = tempDir();
-  h.defer(async () => t.cleanup());
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(t.dir, name, '..'), { recursive: true });
-    writeFileSync(join(t.dir, name), text);
-  }
-  return t.dir;
-}
+const folder = (files: Record<string, string>): string => h.folder(files);
 
 function repo(files: Record<string, string>) {
   const r = gitRepo(files);

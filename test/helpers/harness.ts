@@ -1,5 +1,8 @@
 /** Per-test owner of servers, proxies and clients: everything it starts is stopped in `cleanup()` (newest first). */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { startEcho } from '../../src/proxy/echo';
 import { Proxy, type ProxyOptions } from '../../src/proxy/proxy';
@@ -36,6 +39,17 @@ export class Harness {
     const s = await startServer(onSocket, opts);
     this.stops.push(() => s.close());
     return s.port;
+  }
+
+  /** A temporary folder holding `files` (paths may have sub-folders), removed at cleanup. */
+  folder(files: Record<string, string>): string {
+    const dir = mkdtempSync(join(tmpdir(), 'tcpshift-dir-'));
+    this.stops.push(async () => rmSync(dir, { recursive: true, force: true }));
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    return dir;
   }
 
   /** Registers any other cleanup. */
