@@ -67,7 +67,7 @@ export interface Diagnostic {
   readonly code: Code;
   /** Human sentence naming the field, e.g. `tcp[0].route[1].weight must not be negative`. */
   readonly message: string;
-  /** Path of the file relative to the manifest root. */
+  /** Path of the file relative to the repository (or folder) root. */
   readonly file: string;
   /** 1-based; 0 when the finding is about the file as a whole. */
   readonly line: number;

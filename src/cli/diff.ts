@@ -4,7 +4,6 @@
  * (`--repo . origin/main HEAD --path manifests`, the pull-request check). Exit 0 = no changes,
  * 2 = changes, 1 = invalid input, like `git diff --exit-code`.
  */
-import { posix } from 'node:path';
 import { Command, Option } from 'commander';
 import { diff } from '../diff/diff';
 import { Codes, type Diagnostic } from '../errors';
@@ -84,7 +83,7 @@ async function loadRevisions(repoPath: string, subPath: string, base: string, he
   const load = async (rev: string): Promise<Loaded> => {
     const sha = await repo.resolve(rev);
     const snap = await repo.read(sha);
-    const files = snap.files.map((f) => ({ ...f, path: repo.subPath ? posix.join(repo.subPath, f.path) : f.path }));
+    const files = snap.files;
     return { side: { ref: rev, revision: sha }, files, missing: snap.missingPath === undefined ? null : repo.subPath };
   };
   return [await load(base), await load(head)];

@@ -5,7 +5,7 @@
 
 /** One entry of a commit's tree (or a folder) handed to the parser by a source. */
 export interface ManifestFile {
-  /** Path relative to the manifest root, `/`-separated. */
+  /** Path relative to the repository (or folder) root, `/`-separated. */
   readonly path: string;
   readonly type: 'file' | 'symlink' | 'submodule';
   /** Size in bytes as the source saw it. */

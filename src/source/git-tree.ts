@@ -36,8 +36,10 @@ export async function readCommit(git: GitRunner, revision: string, subPath: stri
 function pick(entries: readonly TreeEntry[], subPath: string, limits: ReadLimits): { entry: TreeEntry; file: ManifestFile; read: boolean }[] {
   const picked: { entry: TreeEntry; file: ManifestFile; read: boolean }[] = [];
   for (const entry of entries) {
-    const path = underSubPath(entry.path, subPath);
-    if (path === null) continue;
+    // Paths stay relative to the repository root (`manifests/a.yaml`), as `tcpshift validate manifests`
+    // run in a checkout prints them, so an error message points at the file in the repo.
+    if (underSubPath(entry.path, subPath) === null) continue;
+    const path = entry.path;
     if (entry.mode === '120000') picked.push({ entry, file: { path, type: 'symlink', size: entry.size }, read: false });
     else if (entry.mode === '160000') picked.push({ entry, file: { path, type: 'submodule', size: 0 }, read: false });
     else if (entry.type === 'blob' && isManifestName(path)) {

@@ -9,7 +9,7 @@ export interface CommitInfo {
   readonly subject: string;
 }
 
-/** Every manifest entry of one revision; paths are relative to the sub-path. */
+/** Every manifest entry of one revision (only those under the sub-path); paths are relative to the repository root. */
 export interface Snapshot {
   /** 40-hex commit SHA for Git, `dir:<sha256>` for a folder. */
   readonly revision: string;

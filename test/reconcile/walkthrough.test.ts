@@ -113,6 +113,15 @@ describe('walkthrough through git commits', () => {
     expect((await tenAnswers(ports.gateway)).filter((a) => a === 'two')).toHaveLength(2);
   });
 
+  test('with --path, errors name the file by its path in the repo', async () => {
+    const { app, ports, repo } = await setup({ dir: 'manifests' });
+    const bad = split8020Files(ports, 'manifests');
+    bad['manifests/tcp-echo-all-v1.yaml'] = bad['manifests/tcp-echo-all-v1.yaml']!.replace('subset: v2', 'subset: v9');
+    repo.commit(bad);
+    expect((await app.reconciler.trigger('test')).outcome).toBe('rejected');
+    expect(app.reconciler.status().message).toMatch(/^manifests\/tcp-echo-all-v1\.yaml:\d+:\d+: UNKNOWN_SUBSET: /);
+  });
+
   test('deleting the whole --path folder is rejected (PATH_NOT_FOUND), not read as "no routes"', async () => {
     const { app, ports, repo } = await setup({ dir: 'manifests' });
     const good = repo.sha();

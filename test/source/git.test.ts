@@ -33,7 +33,7 @@ describe.each([
 ])('GitSource on a %s', (_name, bare) => {
   const at = (repo: GitRepo) => (bare ? repo.url : repo.dir);
 
-  test('resolve returns the branch head; read returns only yaml under the sub-path, relative', async () => {
+  test('resolve returns the branch head; read returns only yaml under the sub-path, with repo-relative paths', async () => {
     const repo = repoOf(
       {
         'README.md': '# not a manifest\n',
@@ -52,8 +52,8 @@ describe.each([
     const snap = await src.read(sha);
     expect(snap.revision).toBe(sha);
     expect(snap.files.map((f) => [f.path, f.type, f.size, text(f)])).toEqual([
-      ['a.yaml', 'file', 8, 'kind: A\n'],
-      ['nested/b.yml', 'file', 8, 'kind: B\n'],
+      ['deploy/a.yaml', 'file', 8, 'kind: A\n'],
+      ['deploy/nested/b.yml', 'file', 8, 'kind: B\n'],
     ]);
     expect(snap.commit).toEqual({ author: 'Test Author', date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/), subject: 'initial' });
   });

@@ -33,7 +33,7 @@ test('reads the commit under the sub-path, with commit info; a missing sub-path 
   r.commit({ 'deploy/a.yaml': null, 'elsewhere/a.yaml': 'x: 1\n' }, 'move');
   const l = new LocalRepo(r.work, { path: 'deploy' });
   const old = await l.read(await l.resolve('HEAD~1'));
-  expect(old.files.map((f) => [f.path, Buffer.from(f.content!).toString()])).toEqual([['a.yaml', 'x: 1\n']]);
+  expect(old.files.map((f) => [f.path, Buffer.from(f.content!).toString()])).toEqual([['deploy/a.yaml', 'x: 1\n']]);
   expect(old.commit).toMatchObject({ author: 'Test Author', subject: 'initial' });
   expect(old.missingPath).toBeUndefined();
   expect((await l.read(await l.resolve('HEAD'))).missingPath).toBe('deploy');
