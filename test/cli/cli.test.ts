@@ -66,7 +66,7 @@ describe('tcpshift get / status / reconcile against a running instance', () => {
       compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: DEFAULT_LIMITS, watch: false,
     }, silent);
     h.defer(() => app.stop(500));
-    await waitFor(() => app.reconciler.status().lastOutcome === 'applied');
+    await waitFor(() => app.reconciler.status().lastOutcome === 'applied', 10_000, () => `first apply; status ${JSON.stringify(app.reconciler.status())}`);
     admin = `127.0.0.1:${app.adminPort}`;
   });
 

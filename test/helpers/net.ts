@@ -3,16 +3,32 @@ import * as net from 'node:net';
 
 export { connectAndSend, LineClient, type SendOptions } from '../../src/proxy/client';
 
-/** A port that was free a moment ago on `host` (bind :0, read it, close). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports handed out by freePort come from below Linux's ephemeral range (32768–60999), so a port
+ * chosen for a Gateway cannot be taken a moment later by a `listen(0)` or an outgoing connection
+ * of the same test run. Each jest worker starts at a random place and never returns a port twice.
+ */
+const LOW = 20_000;
+const HIGH = 32_767;
+let nextPort = LOW + Math.floor(Math.random() * (HIGH - LOW));
+
+function tryListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.once('error', reject);
-    s.listen({ host, port: 0 }, () => {
-      const a = s.address() as net.AddressInfo;
-      s.close(() => resolve(a.port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen({ host, port, exclusive: true }, () => s.close(() => resolve(true)));
   });
+}
+
+/** A port that is free on `host` now and outside the ephemeral range (never 31400, the demo's). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let tries = 0; tries < HIGH - LOW; tries++) {
+    const port = nextPort;
+    nextPort = nextPort >= HIGH ? LOW : nextPort + 1;
+    if (port === 31400) continue;
+    if (await tryListen(host, port)) return port;
+  }
+  throw new Error(`no free port between ${LOW} and ${HIGH} on ${host}`);
 }
 
 /** Resolves with the error code a connect to `port` fails with, or 'connected'. */
@@ -28,10 +44,10 @@ export function connectError(port: number, host = '127.0.0.1'): Promise<string> 
 }
 
 /** Polls `cond` every 10 ms until it is true; rejects after `timeoutMs`. */
-export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(cond: () => boolean, timeoutMs = 5000, what: string | (() => string) = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timeout waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timeout waiting for ${typeof what === 'function' ? what() : what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }

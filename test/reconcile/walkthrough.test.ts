@@ -3,8 +3,8 @@ import { startApp, type App, type AppConfig } from '../../src/app';
 import { Codes } from '../../src/errors';
 import { DEFAULT_LIMITS } from '../../src/manifest/types';
 import { gitRepo, tempDir, type GitRepo } from '../helpers/git';
-import { Harness, silent, sleep } from '../helpers/harness';
-import { connectAndSend, freePort, LineClient } from '../helpers/net';
+import { Harness, silent } from '../helpers/harness';
+import { connectAndSend, freePort, LineClient, waitFor } from '../helpers/net';
 import { allV1Files, split8020Files, type WalkthroughPorts } from '../helpers/walkthrough';
 
 const h = new Harness();
@@ -24,14 +24,6 @@ async function setup(opts: { bare?: boolean; watch?: boolean; dir?: string } = {
   h.defer(() => app.stop(1000));
   await waitFor(() => app.reconciler.status().lastOutcome === 'applied');
   return { repo, app, ports, admin: `http://127.0.0.1:${app.adminPort}` };
-}
-
-async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(5);
-  }
 }
 
 async function tenAnswers(port: number): Promise<string[]> {
