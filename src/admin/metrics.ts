@@ -41,7 +41,7 @@ export function createMetrics(proxy: { counters(): CountersSnapshot }, reconcile
     name: 'tcpshift_endpoint_ejections_total', help: 'Outlier-detection ejections, per endpoint', labelNames: ['endpoint'], registers: [registry],
     collect() {
       this.reset();
-      for (const e of read().endpoints as readonly (CountersSnapshot['endpoints'][number] & { ejections?: number })[]) this.inc({ endpoint: e.key }, e.ejections ?? 0);
+      for (const e of read().endpoints) this.inc({ endpoint: e.key }, e.ejections);
     },
   });
 

@@ -1,4 +1,5 @@
 /** Renders the `/status` JSON for people (`tcpshift status`). Pure. */
+import { formatPercent } from '../diff/render';
 import { formatDiagnostic } from '../errors';
 import type { ProxySnapshot } from '../proxy/snapshot';
 import type { ReconcileStatus } from '../reconcile/status';
@@ -6,7 +7,6 @@ import type { ReconcileStatus } from '../reconcile/status';
 export type StatusDocument = ReconcileStatus & ProxySnapshot;
 
 const short = (rev: string | null) => (rev ? (/^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 12) : rev) : '-');
-const pct = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(2).replace(/\.?0+$/, '')}%`;
 
 /** Returns the lines of the human summary. */
 export function renderStatus(s: StatusDocument): string[] {
@@ -27,8 +27,8 @@ export function renderStatus(s: StatusDocument): string[] {
     lines.push(`  ${l.key}  gateway ${l.gateway}  route ${l.route.virtualService} tcp[${l.route.rule}]  observed over the last ${seen} new connection${seen === 1 ? '' : 's'}`);
     for (const d of l.route.destinations) {
       const eps = d.endpoints.map((e) => `${e.key}${e.ejected ? ' (ejected)' : ''} ×${e.active}`).join(', ');
-      const observed = d.observedPercent === null || d.observedPercent === undefined ? '-' : pct(d.observedPercent);
-      lines.push(`    ${d.host} ${d.subset ?? '-'}:${d.port}  weight ${d.weight} (${pct(d.percent)})  observed ${observed}  active ${d.active}  opened ${d.opened}  endpoints ${eps || 'none'}`);
+      const observed = d.observedPercent === null || d.observedPercent === undefined ? '-' : formatPercent(d.observedPercent);
+      lines.push(`    ${d.host} ${d.subset ?? '-'}:${d.port}  weight ${d.weight} (${formatPercent(d.percent)})  observed ${observed}  active ${d.active}  opened ${d.opened}  endpoints ${eps || 'none'}`);
     }
   }
   const errors = s.diagnostics.filter((d) => d.severity === 'error');
