@@ -1,6 +1,6 @@
 /** The admin HTTP API on a real instance: health, readiness, status, config, reconcile, metrics, token. */
 import { startApp, type App } from '../../src/app';
-import { DEFAULT_LIMITS } from '../../src/manifest/types';
+import { testAppConfig } from '../helpers/app';
 import { gitRepo, tempDir } from '../helpers/git';
 import { Harness, silent } from '../helpers/harness';
 import { connectAndSend, freePort, waitFor } from '../helpers/net';
@@ -14,11 +14,9 @@ async function instance(opts: { repo?: string; token?: string } = {}): Promise<{
   const repo = gitRepo(split8020Files(ports));
   const state = tempDir();
   h.defer(async () => { repo.cleanup(); state.cleanup(); });
-  const app = await startApp({
-    repo: opts.repo ?? repo.dir, branch: 'main', path: '', intervalMs: 60_000, stateDir: state.dir,
+  const app = await startApp(testAppConfig(opts.repo ?? repo.dir, state.dir, {
     admin: { host: '127.0.0.1', port: 0, ...(opts.token ? { token: opts.token } : {}) },
-    compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: DEFAULT_LIMITS, watch: false,
-  }, silent);
+  }), silent);
   h.defer(() => app.stop(200));
   await waitFor(() => app.reconciler.status().lastOutcome !== null);
   return { app, base: `http://127.0.0.1:${app.adminPort}`, gateway: ports.gateway };

@@ -1,7 +1,7 @@
 /** GET /metrics after known traffic and known reconciles: every metric the README lists, scraped and parsed, with its value. */
 import { renameSync } from 'node:fs';
 import { startApp, type App } from '../../src/app';
-import { DEFAULT_LIMITS } from '../../src/manifest/types';
+import { testAppConfig } from '../helpers/app';
 import { gitRepo, tempDir, type GitRepo } from '../helpers/git';
 import { Harness, silent } from '../helpers/harness';
 import { connectAndSend, freePort, LineClient, waitFor } from '../helpers/net';
@@ -22,10 +22,7 @@ async function fixture(): Promise<Fixture> {
   const repo = gitRepo(routeFiles({ gateway, v1: [await h.echo('one'), dead], v2: [await h.echo('two')], v1Policy: OUTLIER }));
   const state = tempDir();
   h.defer(async () => { repo.cleanup(); state.cleanup(); });
-  const app = await startApp({
-    repo: repo.dir, branch: 'main', path: '', intervalMs: 3_600_000, stateDir: state.dir, admin: { host: '127.0.0.1', port: 0 },
-    compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: DEFAULT_LIMITS, watch: false,
-  }, silent);
+  const app = await startApp(testAppConfig(repo.dir, state.dir), silent);
   h.defer(() => app.stop(200));
   await waitFor(() => app.reconciler.status().lastOutcome !== null);
   expect(app.reconciler.status().lastOutcome).toBe('applied');

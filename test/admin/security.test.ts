@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApp, type App } from '../../src/app';
-import { DEFAULT_LIMITS } from '../../src/manifest/types';
 import type { RunResult } from '../../src/reconcile/reconciler';
+import { testAppConfig } from '../helpers/app';
 import { MAIN, tcpshift } from '../helpers/cli';
 import { gitRepo, tempDir } from '../helpers/git';
 import { Harness, silent } from '../helpers/harness';
@@ -27,10 +27,7 @@ async function instance(): Promise<{ app: App; base: string; runs: RunResult[] }
   const repo = gitRepo(split8020Files(ports));
   const state = tempDir();
   h.defer(async () => { repo.cleanup(); state.cleanup(); });
-  const app = await startApp({
-    repo: repo.dir, branch: 'main', path: '', intervalMs: 600_000, stateDir: state.dir, admin: { host: '127.0.0.1', port: 0, token: TOKEN },
-    compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: DEFAULT_LIMITS, watch: false,
-  }, silent);
+  const app = await startApp(testAppConfig(repo.dir, state.dir, { admin: { host: '127.0.0.1', port: 0, token: TOKEN } }), silent);
   h.defer(() => app.stop(200));
   await waitFor(() => app.reconciler.status().lastOutcome === 'applied', 5000, 'applied');
   const runs: RunResult[] = [];

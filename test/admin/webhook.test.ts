@@ -3,8 +3,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { startApp, type App } from '../../src/app';
 import { sign, signatureMatches, tokenMatches, verifyWebhook, type WebhookVerdict } from '../../src/admin/webhook';
-import { DEFAULT_LIMITS } from '../../src/manifest/types';
 import type { RunResult } from '../../src/reconcile/reconciler';
+import { testAppConfig } from '../helpers/app';
 import { gitRepo, tempDir, type GitRepo } from '../helpers/git';
 import { Harness, sleep } from '../helpers/harness';
 import { connectAndSend, freePort, waitFor } from '../helpers/net';
@@ -73,11 +73,7 @@ async function instance(secret: string | undefined): Promise<Instance> {
   h.defer(async () => { repo.cleanup(); state.cleanup(); });
   const logs: Record<string, unknown>[] = [];
   const stream = new Writable({ write(chunk: Buffer, _e, cb) { logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>); cb(); } });
-  const app = await startApp({
-    repo: repo.dir, branch: 'main', path: '', intervalMs: 3_600_000, stateDir: state.dir, admin: { host: '127.0.0.1', port: 0 },
-    compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: DEFAULT_LIMITS, watch: false,
-    ...(secret ? { webhookSecret: secret } : {}),
-  }, pino({ level: 'info' }, stream));
+  const app = await startApp(testAppConfig(repo.dir, state.dir, secret ? { webhookSecret: secret } : {}), pino({ level: 'info' }, stream));
   h.defer(() => app.stop(200));
   await waitFor(() => app.reconciler.status().lastOutcome === 'applied');
   const runs: RunResult[] = [];

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { startApp, type App } from '../../src/app';
-import { DEFAULT_LIMITS } from '../../src/manifest/types';
+import { testAppConfig } from '../helpers/app';
 import { MAIN, tcpshift, tcpshiftAsync } from '../helpers/cli';
 import { gitRepo, tempDir } from '../helpers/git';
 import { Harness, silent } from '../helpers/harness';
@@ -61,10 +61,7 @@ describe('tcpshift get / status / reconcile against a running instance', () => {
     const repo = gitRepo(split8020Files(ports));
     const state = tempDir();
     h.defer(async () => { repo.cleanup(); state.cleanup(); });
-    app = await startApp({
-      repo: repo.dir, branch: 'main', path: '', intervalMs: 60_000, stateDir: state.dir, admin: { host: '127.0.0.1', port: 0 },
-      compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: DEFAULT_LIMITS, watch: false,
-    }, silent);
+    app = await startApp(testAppConfig(repo.dir, state.dir), silent);
     h.defer(() => app.stop(500));
     await waitFor(() => app.reconciler.status().lastOutcome === 'applied', 10_000, () => `first apply; status ${JSON.stringify(app.reconciler.status())}`);
     admin = `127.0.0.1:${app.adminPort}`;

@@ -1,18 +1,12 @@
 /** Hand-built, deep-frozen RoutingTables for diff tests (the walkthrough's tcp-echo shapes by default). */
+import { hostPort } from '../../src/model/address';
+import { deepFreeze } from '../../src/model/freeze';
 import { DEFAULT_POLICY, type Destination, type Endpoint, type Listener, type Policy, type RoutingTable } from '../../src/model/types';
 
-/** Freezes `value` and everything reachable from it. */
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
-  }
-  return value;
-}
 
 /** An endpoint `address:port` with weight 1 and the given labels. */
 export function ep(address: string, port: number, labels: Record<string, string> = {}, weight = 1): Endpoint {
-  return { key: address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`, address, port, weight, labels };
+  return { key: hostPort(address, port), address, port, weight, labels };
 }
 
 export interface DestSpec {

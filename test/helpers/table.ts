@@ -1,4 +1,6 @@
 /** Hand-built, deep-frozen RoutingTables for proxy tests (the model compiler is not needed). */
+import { hostPort } from '../../src/model/address';
+import { deepFreeze } from '../../src/model/freeze';
 import { DEFAULT_POLICY, type Destination, type Endpoint, type Listener, type Policy, type RoutingTable } from '../../src/model/types';
 
 export interface EndpointSpec {
@@ -67,17 +69,4 @@ export function tableOf(spec: { listeners: readonly ListenerSpec[] }): RoutingTa
     };
   });
   return deepFreeze({ listeners });
-}
-
-/** `address:port`, IPv6 in brackets. */
-export function hostPort(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
-  }
-  return value;
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startApp, type App } from '../../src/app';
 import { formatDiagnostic, type Diagnostic } from '../../src/errors';
 import type { RoutingTable } from '../../src/model/types';
+import { testAppConfig } from '../helpers/app';
 import { MAIN } from '../helpers/cli';
 import { gitRepo, tempDir, type GitRepo } from '../helpers/git';
 import { Harness } from '../helpers/harness';
@@ -41,10 +42,7 @@ beforeAll(async () => {
   h.defer(async () => { repo.cleanup(); state.cleanup(); });
   const { log, lines: logged } = captureLogs();
   lines = logged;
-  app = await startApp({
-    repo: repo.dir, branch: 'main', path: '', intervalMs: 600_000, stateDir: state.dir, admin: { host: '127.0.0.1', port: 0 },
-    compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: corpus.limits, watch: false,
-  }, log);
+  app = await startApp(testAppConfig(repo.dir, state.dir, { limits: corpus.limits }), log);
   h.defer(() => app.stop(500));
   await waitFor(() => app.reconciler.status().lastOutcome === 'applied', 10_000, 'the good revision');
   appliedSha = repo.sha();

@@ -8,8 +8,8 @@ import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync 
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { startApp, type App } from '../../src/app';
-import { DEFAULT_LIMITS } from '../../src/manifest/types';
 import { backoffDelay } from '../../src/reconcile/backoff';
+import { testAppConfig } from '../helpers/app';
 import { gitRepo, tempDir, type GitRepo } from '../helpers/git';
 import { Harness } from '../helpers/harness';
 import { captureLogs, summaries } from '../helpers/logs';
@@ -34,11 +34,7 @@ async function instance(opts: { intervalMs?: number; repoUrl?: string } = {}): P
   const state = tempDir();
   h.defer(async () => { repo.cleanup(); state.cleanup(); });
   const { log, lines } = captureLogs('debug');
-  const app = await startApp({
-    repo: opts.repoUrl ?? repo.url, branch: 'main', path: '', intervalMs: opts.intervalMs ?? 600_000, stateDir: state.dir,
-    admin: { host: '127.0.0.1', port: 0 }, compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' },
-    limits: DEFAULT_LIMITS, watch: false,
-  }, log);
+  const app = await startApp(testAppConfig(opts.repoUrl ?? repo.url, state.dir, { intervalMs: opts.intervalMs ?? 600_000 }), log);
   h.defer(() => app.stop(200));
   await waitFor(() => app.reconciler.status().lastOutcome !== null, 10_000, 'first run');
   return { app, repo, ports, state: state.dir, lines };

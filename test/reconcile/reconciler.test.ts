@@ -1,11 +1,12 @@
 /** Reconciler behaviour beyond the walkthrough: coalescing, the summary log line, persistence and fetch failures. */
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { startApp, type AppConfig } from '../../src/app';
+import { startApp } from '../../src/app';
 import { DEFAULT_LIMITS } from '../../src/manifest/types';
 import { Proxy } from '../../src/proxy/proxy';
 import { Reconciler, type RunResult } from '../../src/reconcile/reconciler';
 import { GitSource } from '../../src/source/git';
+import { TEST_COMPILE, testAppConfig } from '../helpers/app';
 import { gitRepo, tempDir } from '../helpers/git';
 import { Harness, silent } from '../helpers/harness';
 import { connectAndSend, freePort, waitFor } from '../helpers/net';
@@ -33,7 +34,7 @@ function reconciler(repoDir: string, stateDir: string, log = silent) {
   h.defer(() => proxy.close(200));
   const source = new GitSource({ repo: repoDir, branch: 'main', path: '', stateDir, limits: DEFAULT_LIMITS });
   const r = new Reconciler(source, proxy, log, {
-    compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: DEFAULT_LIMITS, stateDir, intervalMs: 60_000,
+    compile: TEST_COMPILE, limits: DEFAULT_LIMITS, stateDir, intervalMs: 60_000,
   });
   h.defer(() => r.stop());
   return { proxy, r };
@@ -96,11 +97,7 @@ test('a corrupt state file is ignored; Git is then used', async () => {
 
 test('startApp polls: a commit is picked up within the interval without a watch', async () => {
   const { repo, state, ports } = await fixture();
-  const config: AppConfig = {
-    repo: repo.dir, branch: 'main', path: '', intervalMs: 200, stateDir: state, admin: { host: '127.0.0.1', port: 0 },
-    compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: DEFAULT_LIMITS, watch: false,
-  };
-  const app = await startApp(config, silent);
+  const app = await startApp(testAppConfig(repo.dir, state, { intervalMs: 200 }), silent);
   h.defer(() => app.stop(200));
   await waitFor(() => app.reconciler.status().lastOutcome === 'applied');
   const sha = repo.commit(split8020Files(ports));

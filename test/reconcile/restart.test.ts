@@ -4,8 +4,8 @@
  */
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startApp, type App, type AppConfig } from '../../src/app';
-import { DEFAULT_LIMITS } from '../../src/manifest/types';
+import { startApp, type App } from '../../src/app';
+import { testAppConfig } from '../helpers/app';
 import { gitRepo, tempDir, type GitRepo } from '../helpers/git';
 import { Harness } from '../helpers/harness';
 import { captureLogs, summaries } from '../helpers/logs';
@@ -27,11 +27,7 @@ async function fixture(): Promise<Fixture> {
 
 async function start(f: Fixture): Promise<{ app: App; lines: Record<string, unknown>[] }> {
   const { log, lines } = captureLogs();
-  const config: AppConfig = {
-    repo: f.repo.url, branch: 'main', path: '', intervalMs: 600_000, stateDir: f.state, admin: { host: '127.0.0.1', port: 0 },
-    compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: DEFAULT_LIMITS, watch: false,
-  };
-  const app = await startApp(config, log);
+  const app = await startApp(testAppConfig(f.repo.url, f.state), log);
   h.defer(() => app.stop(200)); // stopping twice is harmless
   return { app, lines };
 }

@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS } from '../../src/manifest/types';
 import { Proxy } from '../../src/proxy/proxy';
 import { Reconciler } from '../../src/reconcile/reconciler';
 import { GitSource } from '../../src/source/git';
+import { TEST_COMPILE, testAppConfig } from '../helpers/app';
 import { tcpshift, tcpshiftAsync } from '../helpers/cli';
 import { gitRepo, tempDir, type GitRepo } from '../helpers/git';
 import { Harness, silent } from '../helpers/harness';
@@ -33,7 +34,7 @@ function reconciler(f: Fixture, revision?: string): Reconciler & { proxy: Proxy 
   h.defer(() => proxy.close(200));
   const source = new GitSource({ repo: f.repo.dir, branch: 'main', path: '', stateDir: f.state, limits: DEFAULT_LIMITS });
   const r = new Reconciler(source, proxy, silent, {
-    compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: DEFAULT_LIMITS, stateDir: f.state, intervalMs: 3_600_000,
+    compile: TEST_COMPILE, limits: DEFAULT_LIMITS, stateDir: f.state, intervalMs: 3_600_000,
     ...(revision ? { revision } : {}),
   });
   h.defer(() => r.stop());
@@ -100,10 +101,7 @@ describe('suspend and resume', () => {
 
   test('POST /suspend and /resume (token-protected) and the suspend/resume commands', async () => {
     const f = await fixture();
-    const app = await startApp({
-      repo: f.repo.dir, branch: 'main', path: '', intervalMs: 3_600_000, stateDir: f.state, admin: { host: '127.0.0.1', port: 0, token: 't0k' },
-      compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: DEFAULT_LIMITS, watch: false,
-    }, silent);
+    const app = await startApp(testAppConfig(f.repo.dir, f.state, { admin: { host: '127.0.0.1', port: 0, token: 't0k' } }), silent);
     h.defer(() => app.stop(200));
     await waitFor(() => app.reconciler.status().lastOutcome === 'applied');
     const base = `http://127.0.0.1:${app.adminPort}`;
@@ -186,10 +184,7 @@ describe('history', () => {
 
   test('tcpshift history prints them newest first, or as JSON', async () => {
     const f = await fixture();
-    const app = await startApp({
-      repo: f.repo.dir, branch: 'main', path: '', intervalMs: 3_600_000, stateDir: f.state, admin: { host: '127.0.0.1', port: 0 },
-      compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: DEFAULT_LIMITS, watch: false,
-    }, silent);
+    const app = await startApp(testAppConfig(f.repo.dir, f.state), silent);
     h.defer(() => app.stop(200));
     await waitFor(() => app.reconciler.status().lastOutcome === 'applied');
     const sha = f.repo.commit(f.files(80, 20), 'Shift 20% of tcp-echo to v2');

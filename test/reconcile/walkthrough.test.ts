@@ -1,7 +1,7 @@
 /** The walkthrough through real git commits: reconciler + proxy + admin in-process, real sockets. */
-import { startApp, type App, type AppConfig } from '../../src/app';
+import { startApp, type App } from '../../src/app';
 import { Codes } from '../../src/errors';
-import { DEFAULT_LIMITS } from '../../src/manifest/types';
+import { testAppConfig } from '../helpers/app';
 import { gitRepo, tempDir, type GitRepo } from '../helpers/git';
 import { Harness, silent } from '../helpers/harness';
 import { connectAndSend, freePort, LineClient, waitFor } from '../helpers/net';
@@ -15,12 +15,7 @@ async function setup(opts: { bare?: boolean; watch?: boolean; dir?: string } = {
   const repo = gitRepo(allV1Files(ports, opts.dir ?? ''), { bare: opts.bare ?? false });
   const state = tempDir();
   h.defer(async () => { repo.cleanup(); state.cleanup(); });
-  const config: AppConfig = {
-    repo: opts.bare ? repo.url : repo.dir, branch: 'main', path: opts.dir ?? '', intervalMs: 60_000, stateDir: state.dir,
-    admin: { host: '127.0.0.1', port: 0 }, compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' },
-    limits: DEFAULT_LIMITS, watch: opts.watch ?? false,
-  };
-  const app = await startApp(config, silent);
+  const app = await startApp(testAppConfig(opts.bare ? repo.url : repo.dir, state.dir, { path: opts.dir ?? '', watch: opts.watch ?? false }), silent);
   h.defer(() => app.stop(1000));
   await waitFor(() => app.reconciler.status().lastOutcome === 'applied');
   return { repo, app, ports, admin: `http://127.0.0.1:${app.adminPort}` };

@@ -8,9 +8,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApp } from '../../src/app';
-import { DEFAULT_LIMITS } from '../../src/manifest/types';
 import { startEcho, type EchoServer } from '../../src/proxy/echo';
 import { connectAndSend, LineClient } from '../../src/proxy/client';
+import { testAppConfig } from '../helpers/app';
 import { gitAsync, gitRepo, tempDir } from '../helpers/git';
 import { silent } from '../helpers/harness';
 import { freePort } from '../helpers/net';
@@ -58,10 +58,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const repo = gitRepo(good);
     const state = tempDir();
     stops.push(() => { repo.cleanup(); state.cleanup(); });
-    const app = await startApp({
-      repo: repo.dir, branch: 'main', path: '', intervalMs: 600_000, stateDir: state.dir, admin: { host: '127.0.0.1', port: 0 },
-      compile: { gatewayLabels: { istio: 'ingressgateway' }, listenHost: '127.0.0.1' }, limits: DEFAULT_LIMITS, watch: false,
-    }, silent);
+    const app = await startApp(testAppConfig(repo.dir, state.dir), silent);
     stops.push(() => app.stop(2000));
     if ((await app.reconciler.trigger('soak')).outcome === 'failed') throw new Error('the soak instance could not apply its first revision');
 
