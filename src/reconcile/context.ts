@@ -2,8 +2,9 @@
 import type { Logger } from 'pino';
 import type { Diagnostic, Reason } from '../errors';
 import type { ManifestFile, ReadLimits, Resource } from '../manifest/types';
+import type { Desired } from '../model/desired';
 import type { CompileOptions, RoutingTable } from '../model/types';
-import type { Source } from '../source/types';
+import type { Snapshot, Source } from '../source/types';
 import type { AppliedState } from './state';
 import type { Suspension } from './suspension';
 import type { Outcome } from './status';
@@ -14,6 +15,9 @@ export interface TableSink {
   swap(table: RoutingTable): Promise<void>;
 }
 
+/** Turns a snapshot into the desired state (in-process by default); never rejects on bad input, only returns diagnostics. */
+export type Builder = (snapshot: Snapshot) => Promise<Desired>;
+
 export interface ReconcilerOptions {
   readonly compile: CompileOptions;
   readonly limits: ReadLimits;
@@ -23,6 +27,8 @@ export interface ReconcilerOptions {
   readonly intervalMs: number;
   /** A commit id to serve instead of the branch head (`--revision`); the branch is still fetched to have it. */
   readonly revision?: string;
+  /** Who parses, validates and compiles a snapshot; default: buildDesired on this thread. */
+  readonly build?: Builder;
 }
 
 /** The revision that is serving. */
@@ -63,6 +69,7 @@ export interface ReconcilerContext {
   readonly proxy: TableSink;
   readonly log: Logger;
   readonly options: ReconcilerOptions;
+  readonly build: Builder;
   readonly state: ReconcileState;
   readonly persist: (s: AppliedState) => Promise<void>;
 }

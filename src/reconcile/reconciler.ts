@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { renderChanges } from '../diff/render';
 import { formatDiagnostic, Reasons, TcpshiftError, FetchError, ApplyError } from '../errors';
 import { buildDesired } from '../model/desired';
-import type { Source } from '../source/types';
+import type { Snapshot, Source } from '../source/types';
 import { backoffDelay } from './backoff';
 import type { ReconcilerContext, ReconcilerOptions, ReconcileState, TableSink } from './context';
 import { History, type HistoryEntry } from './history';
@@ -44,7 +44,8 @@ export class Reconciler {
 
   constructor(source: Source, proxy: TableSink, log: Logger, readonly options: ReconcilerOptions) {
     const persist = options.stateDir ? (s: Parameters<typeof saveApplied>[1]) => saveApplied(options.stateDir as string, s) : async () => {};
-    this.ctx = { source, proxy, log, options, state: this.state, persist };
+    const build = options.build ?? (async (s: Snapshot) => buildDesired(s.files, options.compile, options.limits));
+    this.ctx = { source, proxy, log, options, build, state: this.state, persist };
   }
 
   /** Registers a callback run after every reconcile. */
@@ -63,7 +64,7 @@ export class Reconciler {
     try {
       const saved = await loadApplied(dir);
       if (!saved) return false;
-      const desired = buildDesired(saved.files, this.options.compile, this.options.limits);
+      const desired = await this.ctx.build({ revision: saved.revision, files: saved.files });
       if (!desired.ok) throw new Error(`persisted revision ${saved.revision} no longer validates: ${desired.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)[0]}`);
       await this.ctx.proxy.swap(desired.table);
       this.state.applied = { revision: saved.revision, at: saved.appliedAt, table: desired.table, resources: desired.resources, files: saved.files, commit: saved.commit ?? null };

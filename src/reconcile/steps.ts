@@ -6,7 +6,6 @@ import { diff } from '../diff/diff';
 import type { Change } from '../diff/types';
 import { Codes, FetchError, ValidationError, type Diagnostic } from '../errors';
 import type { Resource } from '../manifest/types';
-import { buildDesired } from '../model/desired';
 import type { RoutingTable } from '../model/types';
 import type { Snapshot } from '../source/types';
 import type { Applied, Attempted, ReconcilerContext } from './context';
@@ -66,7 +65,7 @@ export const buildStep: Step = async (run, ctx) => {
   ctx.state.attempted = attempted;
   const snapshot = need(run.snapshot);
   const desired = snapshot.missingPath === undefined
-    ? buildDesired(snapshot.files, ctx.options.compile, ctx.options.limits)
+    ? await ctx.build(snapshot)
     : { ok: false as const, diagnostics: [missingPath(snapshot.missingPath)] };
   attempted.diagnostics = [...desired.diagnostics];
   if (!desired.ok) throw new ValidationError(desired.diagnostics);

@@ -13,7 +13,7 @@ export interface CommitInfo {
 export interface Snapshot {
   /** 40-hex commit SHA for Git, `dir:<sha256>` for a folder. */
   readonly revision: string;
-  readonly files: ManifestFile[];
+  readonly files: readonly ManifestFile[];
   readonly commit?: CommitInfo;
   /** Set to the sub-path when it does not exist in this revision (a typo, or the folder was deleted): the commit is rejected, not read as empty. */
   readonly missingPath?: string;
