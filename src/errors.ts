@@ -24,6 +24,8 @@ export const Codes = {
   DOC_NO_API_VERSION: 'DOC_NO_API_VERSION',
   UNKNOWN_API_VERSION: 'UNKNOWN_API_VERSION',
   KIND_SKIPPED: 'KIND_SKIPPED',
+  /** A kind the networking.istio.io group does not have (a typo such as VirtualServce). */
+  UNKNOWN_KIND: 'UNKNOWN_KIND',
   // fields
   FIELD_REQUIRED: 'FIELD_REQUIRED',
   FIELD_TYPE: 'FIELD_TYPE',

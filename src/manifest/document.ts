@@ -10,6 +10,9 @@ import { ISTIO_GROUP, ISTIO_VERSIONS, KINDS, type Kind, type Metadata, type Reso
 import { readVirtualService } from './virtualservice';
 import type { YamlDoc } from './yaml';
 
+/** Every kind Istio defines in networking.istio.io: those tcpshift does not read are skipped, any other is a typo. */
+const ISTIO_NETWORKING_KINDS: readonly string[] = [...KINDS, 'Sidecar', 'EnvoyFilter', 'WorkloadEntry', 'WorkloadGroup', 'ProxyConfig'];
+
 /** ObjectMeta fields Kubernetes tools write that do not affect routing. */
 const IGNORED_METADATA = [
   'annotations', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp',
@@ -34,6 +37,10 @@ function readResource(r: DocReader, y: YamlDoc): Resource | undefined {
   if (kind === undefined || apiVersion === undefined) return undefined;
 
   const [group, version] = splitApiVersion(apiVersion);
+  if (group === ISTIO_GROUP && !ISTIO_NETWORKING_KINDS.includes(kind)) {
+    r.report('kind', Codes.UNKNOWN_KIND, `${kind} is not a kind of ${ISTIO_GROUP} (tcpshift reads ${KINDS.join(', ')})`);
+    return undefined;
+  }
   if (group !== ISTIO_GROUP || !(KINDS as readonly string[]).includes(kind)) {
     const meta = y.value['metadata'];
     const name = isPlainMap(meta) && typeof meta['name'] === 'string' ? meta['name'] : '(unnamed)';

@@ -46,6 +46,11 @@ const CASES: readonly Case[] = [
     code: Codes.KIND_SKIPPED, severity: 'warning', line: 2, col: 1,
   },
   {
+    name: 'unknown kind in the networking.istio.io group (a typo)',
+    yaml: 'apiVersion: networking.istio.io/v1\nkind: VirtualServce\nmetadata: {name: s}\n',
+    code: Codes.UNKNOWN_KIND, severity: 'error', line: 2, col: 1, field: 'kind',
+  },
+  {
     name: 'Gateway API Gateway',
     yaml: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\n',
     code: Codes.KIND_SKIPPED, severity: 'warning', line: 2, col: 1,
