@@ -16,15 +16,31 @@ export type DiffReport =
   | { readonly ok: true; readonly base: DiffSide; readonly head: DiffSide; readonly changes: readonly Change[] }
   | { readonly ok: false; readonly base: DiffSide; readonly head: DiffSide; readonly invalid: 'base' | 'head'; readonly diagnostics: readonly Diagnostic[] };
 
-/** The `--json` document: `changed`, `summary`, `changes` (typed) and `lines` (rendered), or `error` with `diagnostics`. */
-export function diffJson(r: DiffReport): unknown {
+/** The `-o json|yaml` document: one shape whatever happened (`error` null and `diagnostics` [] when the diff ran). */
+export interface DiffDocument {
+  readonly base: DiffSide;
+  readonly head: DiffSide;
+  readonly changed: boolean;
+  readonly summary: ChangeSummary;
+  readonly changes: readonly Change[];
+  readonly lines: readonly string[];
+  readonly error: string | null;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** The document of a report, or of a failure before anything could be compared (`error` = why). */
+export function diffJson(r: DiffReport | { readonly base: DiffSide; readonly head: DiffSide; readonly error: string }): DiffDocument {
+  if ('error' in r) return { base: r.base, head: r.head, changed: false, summary: summarizeChanges([]), changes: [], lines: [], error: r.error, diagnostics: [] };
   if (!r.ok) {
     return {
-      base: r.base, head: r.head, error: `${r.invalid} ${r[r.invalid].ref} is invalid`,
-      diagnostics: r.diagnostics.filter((d) => d.severity === 'error'),
+      base: r.base, head: r.head, changed: false, summary: summarizeChanges([]), changes: [], lines: [],
+      error: `${r.invalid} ${r[r.invalid].ref} is invalid`, diagnostics: r.diagnostics.filter((d) => d.severity === 'error'),
     };
   }
-  return { base: r.base, head: r.head, changed: r.changes.length > 0, summary: summarizeChanges(r.changes), changes: r.changes, lines: renderChanges(r.changes) };
+  return {
+    base: r.base, head: r.head, changed: r.changes.length > 0, summary: summarizeChanges(r.changes), changes: r.changes,
+    lines: renderChanges(r.changes), error: null, diagnostics: [],
+  };
 }
 
 /** The human lines: a `---`/`+++` header naming both sides, one line per change grouped by listener, and a count. */

@@ -1,23 +1,25 @@
 /**
  * `tcpshift diff BASE HEAD`: what applying HEAD over BASE would change, computed with the reconciler's
- * own build (parse, validate, compile) and diff. Two folders, or two revisions of a local repository
- * (`--repo . origin/main HEAD --path manifests`, the pull-request check). Exit 0 = no changes,
- * 2 = changes, 1 = invalid input, like `git diff --exit-code`.
+ * own build (parse, validate, compile) and diff. Two folders, two revisions of a local repository
+ * (`--repo . origin/main HEAD --path manifests`, the pull-request check), or `--live DIR`: a working
+ * folder against what a running instance serves. Exit codes are diff(1)'s: 0 same, 1 differences, 2 trouble.
  */
 import { Command, Option } from 'commander';
 import { diff } from '../diff/diff';
 import { Codes, type Diagnostic } from '../errors';
-import { DEFAULT_LIMITS, type ManifestFile, type ReadLimits } from '../manifest/types';
+import type { ManifestFile, ReadLimits } from '../manifest/types';
 import { buildDesired } from '../model/desired';
 import type { CompileOptions, RoutingTable } from '../model/types';
 import { LocalRepo } from '../source/revision';
+import { addCompileOptions, compileOptions, readLimits, type CompileFlags } from './compile-options';
+import { loadLive } from './diff-live';
 import { diffJson, renderDiff, type DiffReport, type DiffSide } from './diff-view';
-import { labelsArg, sizeArg } from './options';
+import { adminUrl } from './options';
+import { formatData, isDataFormat, outputOption } from './output';
 import { readPaths } from './validate';
 
-interface DiffFlags {
-  repo?: string; path?: string; json?: boolean; gatewayLabels: Record<string, string>; listenHost: string;
-  maxFileBytes: number; maxCommitBytes: number;
+interface DiffFlags extends CompileFlags {
+  repo?: string; path?: string; json?: boolean; output: string; live?: boolean; admin: string;
 }
 
 /** Files of one side, with paths as the user knows them; `missing` = the `--path` absent from that revision. */
@@ -27,35 +29,44 @@ interface Loaded {
   readonly missing: string | null;
 }
 
+/** Exit codes, as diff(1): 0 no differences, 1 differences, 2 trouble (an invalid side, a revision or folder that does not exist). */
+export const DIFF_EXIT = { same: 0, changed: 1, trouble: 2 } as const;
+
 /** Adds the `diff` command. */
 export function registerDiff(program: Command): void {
-  program.command('diff')
-    .description('what applying HEAD over BASE would change: two folders, or two revisions with --repo (exit 0 none, 2 changes, 1 invalid)')
-    .argument('<base>', 'folder, or with --repo a revision (e.g. origin/main)')
-    .argument('<head>', 'folder, or with --repo a revision (e.g. HEAD)')
+  const cmd = program.command('diff')
+    .description('what applying HEAD over BASE would change: two folders, two revisions with --repo, or --live DIR against a running instance (exit 0 same, 1 changes, 2 trouble, as diff(1))')
+    .argument('<base>', 'folder, or with --repo a revision (e.g. origin/main); with --live: the folder (or revision) to apply')
+    .argument('[head]', 'folder, or with --repo a revision (e.g. HEAD)')
     .addOption(new Option('--repo <path>', 'local Git repository: BASE and HEAD are revisions of it (branches, tags, origin/main, SHAs)'))
     .addOption(new Option('--path <subdir>', 'with --repo: sub-folder holding the manifests').default(''))
-    .addOption(new Option('--json', 'print a JSON document (changes, summary, rendered lines) instead of text'))
-    .addOption(new Option('--gateway-labels <k=v,...>', "the proxy's labels").default({ istio: 'ingressgateway' }, 'istio=ingressgateway').argParser(labelsArg))
-    .addOption(new Option('--listen-host <address>', 'address of listeners whose Gateway server has no bind').default('0.0.0.0'))
-    .addOption(new Option('--max-file-bytes <size>', 'largest manifest file').default(DEFAULT_LIMITS.maxFileBytes, '1MiB').argParser(sizeArg))
-    .addOption(new Option('--max-commit-bytes <size>', 'largest total').default(DEFAULT_LIMITS.maxTotalBytes, '16MiB').argParser(sizeArg))
-    .action(async (base: string, head: string, flags: DiffFlags) => {
-      const limits: ReadLimits = { maxFileBytes: flags.maxFileBytes, maxTotalBytes: flags.maxCommitBytes };
-      let report: DiffReport;
-      try {
-        if (flags.path && !flags.repo) throw new Error('--path needs --repo; to compare sub-folders, give them as BASE and HEAD');
-        const [b, h] = flags.repo ? await loadRevisions(flags.repo, flags.path ?? '', base, head, limits) : [await loadDir(base, limits), await loadDir(head, limits)];
-        report = compare(b, h, { gatewayLabels: flags.gatewayLabels, listenHost: flags.listenHost }, limits);
-      } catch (err) {
-        const message = (err as Error).message;
-        if (flags.json) process.stdout.write(`${JSON.stringify({ error: message }, null, 2)}\n`);
-        process.stderr.write(`error: ${message}\n`);
-        process.exit(1);
-      }
-      process.stdout.write(flags.json ? `${JSON.stringify(diffJson(report), null, 2)}\n` : `${renderDiff(report).join('\n')}\n`);
-      process.exit(!report.ok ? 1 : report.changes.length > 0 ? 2 : 0);
-    });
+    .addOption(new Option('--live', 'compare against what the running instance at --admin serves (GET /config)'))
+    .addOption(new Option('--admin <host:port>', 'with --live: admin API address').default('127.0.0.1:15000').env('TCPSHIFT_ADMIN'))
+    .addOption(outputOption(['text', 'json', 'yaml']))
+    .addOption(new Option('--json', 'same as -o json'));
+  addCompileOptions(cmd).action(async (first: string, second: string | undefined, flags: DiffFlags) => {
+    const format = flags.json ? 'json' : flags.output;
+    const [baseArg, headArg] = flags.live ? [`live ${flags.admin}`, first] : [first, second];
+    const limits = readLimits(flags);
+    let report: DiffReport;
+    try {
+      if (flags.live && second !== undefined) throw new Error('--live takes one folder (or, with --repo, one revision): what to apply');
+      if (headArg === undefined) throw new Error('give BASE and HEAD (or --live and one folder)');
+      if (flags.path && !flags.repo) throw new Error('--path needs --repo; to compare sub-folders, give them as BASE and HEAD');
+      const head = flags.repo ? await loadRevision(flags.repo, flags.path ?? '', headArg, limits) : await loadDir(headArg, limits);
+      const base = flags.live ? { ...(await loadLive(adminUrl(flags.admin), flags.admin)), missing: null }
+        : flags.repo ? await loadRevision(flags.repo, flags.path ?? '', baseArg, limits) : await loadDir(baseArg, limits);
+      report = compare(base, head, compileOptions(flags), limits);
+    } catch (err) {
+      const message = (err as Error).message;
+      const side = (ref: string | undefined): DiffSide => ({ ref: ref ?? '', revision: null });
+      if (isDataFormat(format)) process.stdout.write(formatData(format, diffJson({ base: side(baseArg), head: side(headArg), error: message })));
+      process.stderr.write(`error: ${message}\n`);
+      process.exit(DIFF_EXIT.trouble);
+    }
+    process.stdout.write(isDataFormat(format) ? formatData(format, diffJson(report)) : `${renderDiff(report).join('\n')}\n`);
+    process.exit(!report.ok ? DIFF_EXIT.trouble : report.changes.length > 0 ? DIFF_EXIT.changed : DIFF_EXIT.same);
+  });
 }
 
 /** Builds both sides as the reconciler would and diffs them; a BASE without the `--path` folder counts as serving nothing. */
@@ -77,16 +88,12 @@ async function loadDir(dir: string, limits: ReadLimits): Promise<Loaded> {
   return { side: { ref: dir, revision: null }, files: await readPaths([dir], limits), missing: null };
 }
 
-/** Resolves and reads each revision of the repository; file paths get the sub-path back, as in the repo. */
-async function loadRevisions(repoPath: string, subPath: string, base: string, head: string, limits: ReadLimits): Promise<[Loaded, Loaded]> {
+/** Resolves and reads one revision of the repository; file paths get the sub-path back, as in the repo. */
+async function loadRevision(repoPath: string, subPath: string, rev: string, limits: ReadLimits): Promise<Loaded> {
   const repo = new LocalRepo(repoPath, { path: subPath, limits });
-  const load = async (rev: string): Promise<Loaded> => {
-    const sha = await repo.resolve(rev);
-    const snap = await repo.read(sha);
-    const files = snap.files;
-    return { side: { ref: rev, revision: sha }, files, missing: snap.missingPath === undefined ? null : repo.subPath };
-  };
-  return [await load(base), await load(head)];
+  const sha = await repo.resolve(rev);
+  const snap = await repo.read(sha);
+  return { side: { ref: rev, revision: sha }, files: snap.files, missing: snap.missingPath === undefined ? null : repo.subPath };
 }
 
 function missingPath(head: Loaded): Diagnostic {

@@ -22,12 +22,16 @@ function repo(files: Record<string, string>) {
   return r;
 }
 
+/** diff(1)'s exit codes: 0 same, 1 differences, 2 trouble. */
+const CHANGED = 1;
+const TROUBLE = 2;
+
 const WEIGHTS_LINE = /^~ 0\.0\.0\.0:31400 tcp-echo v1 100% → 80%  \+v2 0% → 20%$/m;
 
 describe('tcpshift diff DIR_A DIR_B', () => {
-  test('the walkthrough commit: weights 100/0 → 80/20 on :31400, exit 2', () => {
+  test('the walkthrough commit: weights 100/0 → 80/20 on :31400, exit 1 (differences, as diff(1))', () => {
     const r = tcpshift(['diff', folder(allV1Files(ports)), folder(split8020Files(ports))]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(CHANGED);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^--- \/\S+$/);
     expect(lines[1]).toMatch(/^\+\+\+ \/\S+$/);
@@ -44,10 +48,10 @@ describe('tcpshift diff DIR_A DIR_B', () => {
   test('listeners and endpoints added and removed are each one line, grouped by listener', () => {
     const before = routeFiles({ gateway: 31400, v1: [9000], v2: [9001] });
     const r = tcpshift(['diff', folder(before), folder(routeFiles({ gateway: 31400, v1: [9000, 9002], v2: [9001] }))]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(CHANGED);
     expect(r.stdout).toMatch(/^~ 0\.0\.0\.0:31400 tcp-echo v1 endpoints \+127\.0\.0\.1:9002$/m);
     const gone = tcpshift(['diff', folder(routeFiles({ gateway: 31400, v1: [9000, 9002], v2: [9001] })), folder(routeFiles({ gateway: 31401, v1: [9000], v2: [9001] }))]);
-    expect(gone.code).toBe(2);
+    expect(gone.code).toBe(CHANGED);
     const lines = gone.stdout.trimEnd().split('\n').slice(2);
     expect(lines).toEqual([
       '- listener 0.0.0.0:31400 (gateway default/tcp-echo-gateway)',
@@ -60,7 +64,7 @@ describe('tcpshift diff DIR_A DIR_B', () => {
 
   test('--json: typed changes, a summary and the rendered lines', () => {
     const r = tcpshift(['diff', '--json', folder(allV1Files(ports)), folder(split8020Files(ports))]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(CHANGED);
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(doc).toMatchObject({
       changed: true,
@@ -75,27 +79,27 @@ describe('tcpshift diff DIR_A DIR_B', () => {
     expect([same.code, (JSON.parse(same.stdout) as { changed: boolean }).changed]).toEqual([0, false]);
   });
 
-  test('an invalid side: every error as file:line:col: code: message, exit 1 (also with --json)', () => {
+  test('an invalid side: every error as file:line:col: code: message, exit 2 (also with --json)', () => {
     const bad = split8020Files(ports);
     bad['tcp-echo-all-v1.yaml'] = bad['tcp-echo-all-v1.yaml']!.replace('weight: 20', 'weight: -20');
     const dir = folder(bad);
     const r = tcpshift(['diff', folder(allV1Files(ports)), dir]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(TROUBLE);
     expect(r.stdout).toMatch(/^head \S+ is invalid \(1 error\(s\)\); nothing can be compared:$/m);
     expect(r.stdout).toMatch(new RegExp(`^  ${dir}/tcp-echo-all-v1\\.yaml:\\d+:\\d+: WEIGHT_NEGATIVE: `, 'm'));
     const base = tcpshift(['diff', dir, folder(allV1Files(ports))]);
-    expect([base.code, base.stdout]).toEqual([1, expect.stringMatching(/^base \S+ is invalid/m)]);
+    expect([base.code, base.stdout]).toEqual([TROUBLE, expect.stringMatching(/^base \S+ is invalid/m)]);
     const json = tcpshift(['diff', '--json', folder(allV1Files(ports)), dir]);
-    expect(json.code).toBe(1);
+    expect(json.code).toBe(TROUBLE);
     expect(JSON.parse(json.stdout)).toMatchObject({ error: expect.stringMatching(/^head .* is invalid$/), diagnostics: [{ code: 'WEIGHT_NEGATIVE', line: expect.any(Number) }] });
   });
 
-  test('bad input: a folder that does not exist, --path without --repo, a missing argument: exit 1', () => {
+  test('bad input: a folder that does not exist, --path without --repo, a missing argument: exit 2', () => {
     const missing = tcpshift(['diff', '/nonexistent/a', folder(allV1Files(ports))]);
-    expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/^error: .*nonexistent/)]);
+    expect([missing.code, missing.stderr]).toEqual([TROUBLE, expect.stringMatching(/^error: .*nonexistent/)]);
     const path = tcpshift(['diff', '--path', 'x', folder(allV1Files(ports)), folder(allV1Files(ports))]);
-    expect([path.code, path.stderr]).toEqual([1, expect.stringMatching(/--path needs --repo/)]);
-    expect(tcpshift(['diff', folder(allV1Files(ports))]).code).toBe(1);
+    expect([path.code, path.stderr]).toEqual([TROUBLE, expect.stringMatching(/--path needs --repo/)]);
+    expect(tcpshift(['diff', folder(allV1Files(ports))]).code).toBe(TROUBLE);
   });
 });
 
@@ -107,10 +111,10 @@ describe('tcpshift diff --repo PATH BASE HEAD', () => {
     const head = r.commit(split8020Files(ports, 'manifests'), 'Shift 20% to v2');
     writeFileSync(join(r.work, 'manifests', 'tcp-echo-all-v1.yaml'), 'garbage: [');
     const out = tcpshift(['diff', '--repo', r.work, 'HEAD~1', 'HEAD', '--path', 'manifests']);
-    expect(out.code).toBe(2);
+    expect(out.code).toBe(CHANGED);
     const lines = out.stdout.trimEnd().split('\n');
     expect(lines.slice(0, 3)).toEqual([`--- HEAD~1 (${base.slice(0, 12)})`, `+++ HEAD (${head.slice(0, 12)})`, expect.stringMatching(WEIGHTS_LINE)]);
-    expect(tcpshift(['diff', '--repo', r.work, 'v1-only', head.slice(0, 8), '--path', 'manifests']).code).toBe(2);
+    expect(tcpshift(['diff', '--repo', r.work, 'v1-only', head.slice(0, 8), '--path', 'manifests']).code).toBe(CHANGED);
     expect(tcpshift(['diff', '--repo', r.work, 'main', 'HEAD', '--path', 'manifests']).stdout).toMatch(/^no changes$/m);
     const json = JSON.parse(tcpshift(['diff', '--json', '--repo', r.work, base, 'main', '--path', 'manifests']).stdout) as { base: unknown; head: unknown };
     expect(json).toMatchObject({ base: { ref: base, revision: base }, head: { ref: 'main', revision: head } });
@@ -126,7 +130,7 @@ describe('tcpshift diff --repo PATH BASE HEAD', () => {
     for (const [name, text] of Object.entries(split8020Files(ports, 'manifests'))) writeFileSync(join(clone, name), text);
     git(clone, '-c', 'user.name=PR Author', '-c', 'user.email=pr@example.com', 'commit', '-qam', 'Shift 20%');
     const r = tcpshift(['diff', '--repo', '.', 'origin/main', 'HEAD', '--path', 'manifests'], { cwd: clone });
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(CHANGED);
     expect(r.stdout).toMatch(/^--- origin\/main \([0-9a-f]{12}\)$/m);
     expect(r.stdout).toMatch(WEIGHTS_LINE);
   });
@@ -135,34 +139,34 @@ describe('tcpshift diff --repo PATH BASE HEAD', () => {
     const r = repo({ 'README.md': 'config' });
     r.commit(allV1Files(ports, 'manifests'));
     const out = tcpshift(['diff', '--repo', r.work, 'HEAD~1', 'HEAD', '--path', 'manifests']);
-    expect(out.code).toBe(2);
+    expect(out.code).toBe(CHANGED);
     expect(out.stdout).toMatch(/^\+ listener 0\.0\.0\.0:31400 \(gateway default\/tcp-echo-gateway\) → tcp-echo v1 100%$/m);
   });
 
-  test('a head without the --path folder is rejected like the reconciler does: PATH_NOT_FOUND, exit 1', () => {
+  test('a head without the --path folder is rejected like the reconciler does: PATH_NOT_FOUND, exit 2', () => {
     const r = repo(allV1Files(ports, 'manifests'));
     r.git('mv', 'manifests', 'renamed');
     r.commit({}, 'move the folder');
     const out = tcpshift(['diff', '--repo', r.work, 'HEAD~1', 'HEAD', '--path', 'manifests']);
-    expect(out.code).toBe(1);
+    expect(out.code).toBe(TROUBLE);
     expect(out.stdout).toMatch(/manifests: PATH_NOT_FOUND: /);
   });
 
-  test('an invalid head names the file inside the repo; an unknown revision or a non-repository is exit 1', () => {
+  test('an invalid head names the file inside the repo; an unknown revision or a non-repository is exit 2', () => {
     const r = repo(allV1Files(ports, 'manifests'));
     const bad = split8020Files(ports, 'manifests');
     bad['manifests/tcp-echo-all-v1.yaml'] = bad['manifests/tcp-echo-all-v1.yaml']!.replace('subset: v2', 'subset: v9');
     r.commit(bad);
     const out = tcpshift(['diff', '--repo', r.work, 'HEAD~1', 'HEAD', '--path', 'manifests']);
-    expect(out.code).toBe(1);
+    expect(out.code).toBe(TROUBLE);
     expect(out.stdout).toMatch(/^ {2}manifests\/tcp-echo-all-v1\.yaml:\d+:\d+: UNKNOWN_SUBSET: /m);
     const unknown = tcpshift(['diff', '--repo', r.work, 'no-such-branch', 'HEAD']);
-    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringMatching(/no-such-branch is not a commit/)]);
+    expect([unknown.code, unknown.stderr]).toEqual([TROUBLE, expect.stringMatching(/no-such-branch is not a commit/)]);
     const option = tcpshift(['diff', '--repo', r.work, '--', '--output=/tmp/x', 'HEAD']);
-    expect(option.code).toBe(1);
+    expect(option.code).toBe(TROUBLE);
     const notRepo = tempDir();
     h.defer(async () => notRepo.cleanup());
-    expect(tcpshift(['diff', '--repo', notRepo.dir, 'HEAD', 'HEAD']).code).toBe(1);
+    expect(tcpshift(['diff', '--repo', notRepo.dir, 'HEAD', 'HEAD']).code).toBe(TROUBLE);
   });
 });
 

@@ -72,7 +72,7 @@ test('the workflow: on pull_request, full history, Node 20, validate then diff, 
   expect(steps.find((s) => s.uses?.startsWith('actions/checkout@'))?.with).toMatchObject({ 'fetch-depth': 0 });
   expect(steps.find((s) => s.uses?.startsWith('actions/setup-node@'))?.with).toMatchObject({ 'node-version': 20 });
   const [validate, diff] = tcpshiftSteps();
-  expect(validate!.run).toContain('npx tcpshift validate --format github manifests');
+  expect(validate!.run).toContain('npx tcpshift validate --strict -o github manifests');
   expect(diff!.run).toContain('npx tcpshift diff --repo . "origin/${BASE_REF}" HEAD --path manifests');
   expect(diff!.env).toEqual({ BASE_REF: '${{ github.base_ref }}' });
   expect(steps.find((s) => s.uses?.startsWith('actions/github-script@'))).toBeDefined();
@@ -84,7 +84,7 @@ test('a pull request shifting 20% to v2: validate passes, diff succeeds with cha
   const v = pr.runStep(validate!);
   expect([v.code, v.stdout]).toEqual([0, expect.not.stringContaining('::error')]);
   const d = pr.runStep(diff!);
-  expect(d.code).toBe(0); // tcpshift diff exited 2 (changes): a success for the step
+  expect(d.code).toBe(0); // tcpshift diff exited 1 (changes, as diff(1)): a success for the step
   expect(pr.outputs['diff.changed']).toBe('true');
   const text = readFileSync(join(pr.clone, 'tcpshift-diff.txt'), 'utf8');
   expect(text).toMatch(/^--- origin\/main \([0-9a-f]{12}\)\n\+\+\+ HEAD \([0-9a-f]{12}\)\n~ 0\.0\.0\.0:31400 tcp-echo v1 100% → 80%  \+v2 0% → 20%\n1 change: 1 weights changed\n$/);
@@ -107,8 +107,18 @@ test('an invalid pull request: validate fails with an annotation on the file, an
   const v = pr.runStep(validate!);
   expect(v.code).toBe(1);
   expect(v.stdout).toMatch(/^::error file=manifests\/tcp-echo-all-v1\.yaml,line=\d+,col=\d+,title=tcpshift WEIGHT_NEGATIVE::/m);
-  expect(pr.runStep(diff!).code).toBe(1);
+  expect(pr.runStep(diff!).code).toBe(2); // trouble, as diff(1): the step fails with tcpshift's code
   expect(pr.outputs['diff.changed']).toBeUndefined();
+});
+
+test('--strict: a pull request with a misspelt field (wieght) fails validation with a warning annotation', () => {
+  const typo = split8020Files(ports, 'manifests');
+  typo['manifests/tcp-echo-all-v1.yaml'] = typo['manifests/tcp-echo-all-v1.yaml']!.replace('weight: 20', 'wieght: 20\n      weight: 20');
+  const pr = pullRequest(typo);
+  const [validate] = tcpshiftSteps();
+  const v = pr.runStep(validate!);
+  expect(v.code).toBe(1);
+  expect(v.stdout).toMatch(/^::warning file=manifests\/tcp-echo-all-v1\.yaml,line=\d+,col=\d+,title=tcpshift FIELD_UNKNOWN::/m);
 });
 
 test('the comment step creates one comment with the diff, then updates it on the next push', async () => {
