@@ -4,12 +4,13 @@ import type { ReconcileStatus } from '../reconcile/status';
 import { adminRequest } from './admin-client';
 import { renderHistory } from './history-view';
 import { adminUrl } from './options';
+import { formatData, isDataFormat, outputOption } from './output';
 
 /** Adds the `history` command; exit 1 when the admin API cannot be reached. */
 export function registerHistory(program: Command): void {
   program.command('history')
     .description('show the last 20 applied revisions: when, who, what commit, and what changed')
-    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .addOption(outputOption(['text', 'json', 'yaml']))
     .addOption(new Option('--admin <host:port>', 'admin API address').default('127.0.0.1:15000').env('TCPSHIFT_ADMIN'))
     .action(async (flags: { output: string; admin: string }) => {
       let s: Pick<ReconcileStatus, 'history'>;
@@ -20,6 +21,6 @@ export function registerHistory(program: Command): void {
         process.exit(1);
       }
       const history = s.history ?? [];
-      process.stdout.write(flags.output === 'json' ? `${JSON.stringify(history, null, 2)}\n` : `${renderHistory(history).join('\n')}\n`);
+      process.stdout.write(isDataFormat(flags.output) ? formatData(flags.output, history) : `${renderHistory(history).join('\n')}\n`);
     });
 }

@@ -11,13 +11,11 @@ import { registerRun } from './run';
 import { registerStatus } from './status';
 import { registerSuspend } from './suspend';
 import { registerValidate } from './validate';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { version } = require('../../package.json') as { version: string };
+import { registerVersion, TCPSHIFT_VERSION } from './version';
 
 const program = new Command('tcpshift')
   .description('Istio-style TCP traffic shifting without Kubernetes: a GitOps reconciler and an L4 proxy')
-  .version(version)
+  .version(TCPSHIFT_VERSION, '-V, --version', 'print the version (`tcpshift version` says more)')
   .showHelpAfterError();
 
 registerRun(program);
@@ -30,6 +28,13 @@ registerSuspend(program);
 registerHistory(program);
 registerEcho(program);
 registerDemo(program);
+registerVersion(program);
+
+if (process.argv.length <= 2) {
+  // No command: the help, as a success (commander's default exits 1).
+  program.outputHelp();
+  process.exit(0);
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -26,7 +26,7 @@ export function renderStatus(s: StatusDocument): string[] {
     const seen = l.route.observedConnections ?? 0;
     lines.push(`  ${l.key}  gateway ${l.gateway}  route ${l.route.virtualService} tcp[${l.route.rule}]  observed over the last ${seen} new connection${seen === 1 ? '' : 's'}`);
     for (const d of l.route.destinations) {
-      const eps = d.endpoints.map((e) => `${e.key}${e.ejected ? ' (ejected)' : ''} ×${e.active}`).join(', ');
+      const eps = d.endpoints.map((e) => `${e.key} (${e.ejected ? 'ejected, ' : ''}${e.active} active)`).join(', ');
       const observed = d.observedPercent === null || d.observedPercent === undefined ? '-' : formatPercent(d.observedPercent);
       lines.push(`    ${d.host} ${d.subset ?? '-'}:${d.port}  weight ${d.weight} (${formatPercent(d.percent)})  observed ${observed}  active ${d.active}  opened ${d.opened}  endpoints ${eps || 'none'}`);
     }

@@ -2,13 +2,14 @@
 import { Command, Option } from 'commander';
 import { adminRequest } from './admin-client';
 import { adminUrl } from './options';
+import { formatData, isDataFormat, outputOption } from './output';
 import { renderStatus, type StatusDocument } from './status-view';
 
 /** Adds the `status` command; exit 1 when the admin API cannot be reached, 0 otherwise (see Ready for health). */
 export function registerStatus(program: Command): void {
   program.command('status')
     .description('show revisions, the Ready condition, listeners, weights and connection counts')
-    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .addOption(outputOption(['text', 'json', 'yaml']))
     .addOption(new Option('--admin <host:port>', 'admin API address').default('127.0.0.1:15000').env('TCPSHIFT_ADMIN'))
     .action(async (flags: { output: string; admin: string }) => {
       let s: StatusDocument;
@@ -18,6 +19,6 @@ export function registerStatus(program: Command): void {
         process.stderr.write(`error: ${(err as Error).message}\n`);
         process.exit(1);
       }
-      process.stdout.write(flags.output === 'json' ? `${JSON.stringify(s, null, 2)}\n` : `${renderStatus(s).join('\n')}\n`);
+      process.stdout.write(isDataFormat(flags.output) ? formatData(flags.output, s) : `${renderStatus(s).join('\n')}\n`);
     });
 }
