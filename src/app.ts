@@ -50,7 +50,7 @@ export function createSource(config: Pick<AppConfig, 'repo' | 'dir' | 'branch' |
 /** Starts everything; the first reconcile runs at once (after the persisted revision, if any, is serving). */
 export async function startApp(config: AppConfig, log: Logger): Promise<App> {
   const source = createSource(config, log.child({ component: 'source' }));
-  const proxy = new Proxy({ logger: log.child({ component: 'proxy' }), ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}) });
+  const proxy = new Proxy({ logger: log, /* the Proxy makes its own child({ component: 'proxy' }) */ ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}) });
   const reconciler = new Reconciler(
     config.watch === false ? withoutWatch(source) : source,
     proxy,

@@ -9,6 +9,6 @@ export function createLogger(opts: { level?: string; format?: LogFormat; destina
   const level = opts.level ?? 'info';
   const wantPretty = opts.format === 'pretty' || (opts.format !== 'json' && !opts.destination && process.stdout.isTTY === true);
   const base = { level, base: { pid: process.pid }, redact: { paths: ['token', 'secret', 'password', '*.token', '*.secret', '*.password', 'headers.authorization'], censor: '***' } };
-  if (wantPretty) return pino(base, pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+  if (wantPretty) return pino(base, pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true }));
   return pino(base, opts.destination ?? pino.destination({ dest: 1, sync: true }));
 }

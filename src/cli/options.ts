@@ -49,6 +49,14 @@ export function countArg(value: string): number {
   return n;
 }
 
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** One of pino's levels (`trace` … `error`, also `fatal` and `silent`). */
+export function logLevelArg(value: string): string {
+  if (!LOG_LEVELS.includes(value)) throw new InvalidArgumentError(`expected one of trace, debug, info, warn, error (or fatal, silent), got ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** `$XDG_STATE_HOME/tcpshift`, else `~/.local/state/tcpshift`. */
 export function defaultStateDir(): string {
   const xdg = process.env.XDG_STATE_HOME;

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { startApp } from '../app';
 import { createLogger, type LogFormat } from '../log';
 import { DEFAULT_LIMITS } from '../manifest/types';
-import { countArg, defaultStateDir, durationArg, hostPortArg, labelsArg, sizeArg } from './options';
+import { countArg, defaultStateDir, durationArg, hostPortArg, labelsArg, logLevelArg, sizeArg } from './options';
 
 interface RunFlags {
   repo?: string; dir?: string; branch: string; path: string; interval: number; stateDir: string;
@@ -35,7 +35,7 @@ export function registerRun(program: Command): void {
     .addOption(env(new Option('--max-commit-bytes <size>', 'largest total of manifest files in one commit').default(DEFAULT_LIMITS.maxTotalBytes, '16MiB').argParser(sizeArg), 'MAX_COMMIT_BYTES'))
     .addOption(env(new Option('--max-connections <n>', 'global cap of open client connections').argParser(countArg), 'MAX_CONNECTIONS'))
     .addOption(env(new Option('--drain-timeout <duration>', 'how long SIGTERM waits for open connections').default(30_000, '30s').argParser(durationArg), 'DRAIN_TIMEOUT'))
-    .addOption(env(new Option('--log-level <level>', 'trace, debug, info, warn, error').default('info'), 'LOG_LEVEL'))
+    .addOption(env(new Option('--log-level <level>', 'trace, debug, info, warn, error').default('info').argParser(logLevelArg), 'LOG_LEVEL'))
     .addOption(env(new Option('--log-format <format>', 'json, pretty, or auto (pretty on a terminal)').choices(['json', 'pretty', 'auto']).default('auto'), 'LOG_FORMAT'))
     .action(async (flags: RunFlags) => {
       if (!!flags.repo === !!flags.dir) {
