@@ -87,6 +87,15 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${where}: ${d.code}: ${d.message}${rel}`;
 }
 
+/**
+ * What to do about PATH_NOT_FOUND, in git terms: git drops a folder with its last file, so removing every
+ * route means keeping the folder alive with a `.gitkeep` (or the `--path` is wrong).
+ */
+export function pathNotFoundHint(path: string): string {
+  const keep = `${path === '' ? '.' : path}/.gitkeep`;
+  return `git removes a folder with its last file: to remove every route, keep the folder (touch ${keep} && git add ${keep}) and commit again; or fix --path`;
+}
+
 /** Status reasons, after Flux's condition reasons; each says what the loop does next. */
 export const Reasons = {
   /** The applied revision is serving. */

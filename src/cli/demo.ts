@@ -3,14 +3,15 @@
  * real git commits in a temporary copy of config-repo-example/ and real `tcpshift` processes.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync } from 'node:fs';
+import { cpSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { ReconcileStatus } from '../reconcile/status';
 import { connectAndSend, LineClient } from '../proxy/client';
 import { adminRequest } from './admin-client';
-import { replaceVirtualService } from './demo-steps';
+import { portArg } from './options';
+import { clientCommand, withDemoPorts } from './demo-steps';
 
 const EXAMPLE = join(__dirname, '..', '..', 'config-repo-example');
 const MAIN = join(__dirname, 'main.js');
@@ -21,10 +22,10 @@ interface DemoFlags { port: number; admin: number; v1: number; v2: number; keep:
 export function registerDemo(program: Command): void {
   program.command('demo')
     .description("run Istio's TCP traffic-shifting walkthrough end to end in a temporary git repo")
-    .addOption(new Option('--port <n>', 'gateway port (the walkthrough uses 31400)').default(31400).argParser(Number))
-    .addOption(new Option('--admin <n>', 'admin port').default(15000).argParser(Number))
-    .addOption(new Option('--v1 <n>', 'port of the v1 backend').default(9000).argParser(Number))
-    .addOption(new Option('--v2 <n>', 'port of the v2 backend').default(9001).argParser(Number))
+    .addOption(new Option('--port <n>', 'gateway port (the walkthrough uses 31400)').default(31400).argParser(portArg))
+    .addOption(new Option('--admin <n>', 'admin port').default(15000).argParser(portArg))
+    .addOption(new Option('--v1 <n>', 'port of the v1 backend').default(9000).argParser(portArg))
+    .addOption(new Option('--v2 <n>', 'port of the v2 backend').default(9001).argParser(portArg))
     .addOption(new Option('--keep', 'keep the temporary repo and logs'))
     .action(async (flags: DemoFlags) => {
       const demo = new Demo(flags);
@@ -74,7 +75,7 @@ class Demo {
     this.makeRepo();
     say(`$ git -C ${this.repo} log --oneline\n${this.git('log', '--oneline').trim()}`);
 
-    say('\n# 3. tcpshift run: the Gateway opens port 31400, all traffic to v1');
+    say(`\n# 3. tcpshift run: the Gateway opens port ${port}, all traffic to v1`);
     say(`$ tcpshift run --repo ${this.repo} --path manifests --admin 127.0.0.1:${this.f.admin}`);
     this.cmd(['run', '--repo', this.repo, '--path', 'manifests', '--state-dir', join(this.tmp, 'state'),
       '--admin', `127.0.0.1:${this.f.admin}`, '--listen-host', '127.0.0.1', '--log-format', 'json', '--interval', '10s'], 'tcpshift-run');
@@ -82,11 +83,11 @@ class Demo {
     this.expectCount(await this.tenConnections(port), 'one', 10);
 
     say('\n# 4. Commit the 80/20 VirtualService (tcp-echo-20-v2.yaml) in place of the all-v1 rule');
+    say('$ cp steps/20-v2/tcp-echo-all-v1.yaml manifests/');
     const held = await LineClient.open(port, '127.0.0.1');
     const before = await held.send('opened before the switch');
     say(`  a connection opened before the commit: ${before}`);
-    const file = join(this.repo, 'manifests', 'tcp-echo-all-v1.yaml');
-    writeFileSync(file, replaceVirtualService(readFileSync(file, 'utf8'), readFileSync(join(this.repo, 'steps', 'tcp-echo-20-v2.yaml'), 'utf8')));
+    cpSync(join(this.repo, 'steps', '20-v2', 'tcp-echo-all-v1.yaml'), join(this.repo, 'manifests', 'tcp-echo-all-v1.yaml'));
     const t0 = performance.now();
     this.git('commit', '-qam', 'Shift 20% of tcp-echo to v2');
     const sha = this.git('rev-parse', 'HEAD').trim();
@@ -109,7 +110,7 @@ class Demo {
     this.git('commit', '-qm', 'Remove the tcp-echo routes');
     await this.waitApplied(this.git('rev-parse', 'HEAD').trim(), 5000);
     const refused = await connectAndSend(port, 'anyone?', { timeoutMs: 2000 }).then(() => null, (e: NodeJS.ErrnoException) => e.code ?? e.message);
-    say(`$ nc 127.0.0.1 ${port}   → ${refused ?? 'still answering!'}`);
+    say(`$ ${clientCommand(port)}   → ${refused ?? 'still answering!'}`);
     if (refused !== 'ECONNREFUSED') this.fail('the listener is still open after the cleanup commit');
 
     say(this.failures === 0 ? '\n✓ walkthrough reproduced' : `\n✗ ${this.failures} step(s) did not behave as expected`);
@@ -141,6 +142,10 @@ class Demo {
 
   private makeRepo(): void {
     cpSync(EXAMPLE, this.repo, { recursive: true, filter: (src) => !src.includes(`${join(EXAMPLE, '.github')}`) });
+    for (const rel of readdirSync(this.repo, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml'))) {
+      const file = join(this.repo, rel);
+      writeFileSync(file, withDemoPorts(readFileSync(file, 'utf8'), this.f));
+    }
     this.git('init', '-q', '-b', 'main');
     this.git('add', '-A');
     this.git('commit', '-qm', 'tcp-echo: all traffic to v1');
@@ -168,7 +173,7 @@ class Demo {
 
   /** Ten `(date; sleep 1) | nc 127.0.0.1 PORT` at once; prints each answer. */
   private async tenConnections(port: number): Promise<string[]> {
-    say(`$ for i in $(seq 1 10); do sh -c "(date; sleep 1) | nc 127.0.0.1 ${port}"; done`);
+    say(`$ for i in $(seq 1 10); do ${clientCommand(port)}; done`);
     const replies = await Promise.all(Array.from({ length: 10 }, () =>
       connectAndSend(port, dateLine(), { holdMs: 1000, timeoutMs: 5000 }).then((r) => r.trim(), (e: Error) => `error: ${e.message}`)));
     for (const r of replies) say(r);

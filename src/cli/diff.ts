@@ -6,7 +6,7 @@
  */
 import { Command, Option } from 'commander';
 import { diff } from '../diff/diff';
-import { Codes, type Diagnostic } from '../errors';
+import { Codes, pathNotFoundHint, type Diagnostic } from '../errors';
 import type { ManifestFile, ReadLimits } from '../manifest/types';
 import { buildDesired } from '../model/desired';
 import type { CompileOptions, RoutingTable } from '../model/types';
@@ -99,6 +99,6 @@ async function loadRevision(repoPath: string, subPath: string, rev: string, limi
 function missingPath(head: Loaded): Diagnostic {
   return {
     severity: 'error', code: Codes.PATH_NOT_FOUND, file: head.missing ?? '', line: 0, col: 0,
-    message: `the manifest path ${head.missing ?? ''} does not exist in ${head.side.ref}; the reconciler would reject it (delete the YAML files, not the folder)`,
+    message: `the manifest path ${head.missing ?? ''} does not exist in ${head.side.ref}; the reconciler would reject it. ${pathNotFoundHint(head.missing ?? '')}`,
   };
 }

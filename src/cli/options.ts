@@ -42,6 +42,13 @@ export function sizeArg(value: string): number {
   return n;
 }
 
+/** A TCP port, 1–65535. */
+export function portArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`expected a port 1-65535, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 /** A whole number ≥ 1. */
 export function countArg(value: string): number {
   const n = Number(value);

@@ -4,7 +4,7 @@
  */
 import { diff } from '../diff/diff';
 import type { Change } from '../diff/types';
-import { Codes, FetchError, ValidationError, type Diagnostic } from '../errors';
+import { Codes, FetchError, pathNotFoundHint, ValidationError, type Diagnostic } from '../errors';
 import type { Resource } from '../manifest/types';
 import type { RoutingTable } from '../model/types';
 import type { Snapshot } from '../source/types';
@@ -76,7 +76,7 @@ export const buildStep: Step = async (run, ctx) => {
 function missingPath(path: string): Diagnostic {
   return {
     severity: 'error', code: Codes.PATH_NOT_FOUND, file: path, line: 0, col: 0,
-    message: `the manifest path ${path} does not exist in this revision; nothing was changed (delete the YAML files, not the folder, to remove every route)`,
+    message: `the manifest path ${path} does not exist in this revision; nothing was changed. ${pathNotFoundHint(path)}`,
   };
 }
 

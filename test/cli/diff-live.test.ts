@@ -71,3 +71,12 @@ describe('tcpshift diff --live DIR', () => {
     expect([down.code, down.stderr]).toEqual([2, expect.stringMatching(/cannot reach/)]);
   });
 });
+
+test('PATH_NOT_FOUND says what to do in git terms: keep the folder with a .gitkeep', () => {
+  const repo = gitRepo(allV1Files(ports, 'manifests'));
+  h.defer(async () => repo.cleanup());
+  repo.commit(Object.fromEntries(Object.keys(allV1Files(ports, 'manifests')).map((k) => [k, null])), 'delete every manifest');
+  const r = tcpshift(['diff', '--repo', repo.work, 'HEAD~1', 'HEAD', '--path', 'manifests']);
+  expect(r.code).toBe(2);
+  expect(r.stdout).toMatch(/manifests: PATH_NOT_FOUND: .*touch manifests\/\.gitkeep && git add manifests\/\.gitkeep/);
+});
