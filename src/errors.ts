@@ -96,6 +96,17 @@ export function pathNotFoundHint(path: string): string {
   return `git removes a folder with its last file: to remove every route, keep the folder (touch ${keep} && git add ${keep}) and commit again; or fix --path`;
 }
 
+/** What a failed bind of `host:port` means and what to do: in use, a privileged port, an address not on this machine. */
+export function bindHint(code: string, host: string, port: number): string {
+  const at = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  if (code === 'EADDRINUSE') return `${at} is in use (another tcpshift?)`;
+  if (code === 'EACCES' && port < 1024) {
+    return `${at}: ports below 1024 need CAP_NET_BIND_SERVICE (systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE; or sudo setcap cap_net_bind_service=+ep "$(command -v node)")`;
+  }
+  if (code === 'EADDRNOTAVAIL') return `${at}: ${host} is not an address of this machine`;
+  return `${at}: ${code}`;
+}
+
 /** Status reasons, after Flux's condition reasons; each says what the loop does next. */
 export const Reasons = {
   /** The applied revision is serving. */

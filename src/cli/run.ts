@@ -3,6 +3,8 @@ import { Command, Option } from 'commander';
 import { startApp } from '../app';
 import { createLogger, type LogFormat } from '../log';
 import { DEFAULT_LIMITS } from '../manifest/types';
+import { acquireStateLock } from './state-lock';
+import { sourceProblem, startupErrorLine } from './startup';
 import { countArg, defaultStateDir, durationArg, hostPortArg, labelsArg, logLevelArg, sizeArg } from './options';
 
 interface RunFlags {
@@ -13,6 +15,12 @@ interface RunFlags {
 }
 
 const env = (o: Option, name: string) => o.env(`TCPSHIFT_${name}`);
+
+/** A start-up mistake: one line on stderr saying what to do, exit 1. */
+function exitWith(line: string): never {
+  process.stderr.write(`tcpshift run: ${line}\n`);
+  process.exit(1);
+}
 
 /** Adds the `run` command. */
 export function registerRun(program: Command): void {
@@ -46,6 +54,11 @@ export function registerRun(program: Command): void {
         process.stderr.write('tcpshift run: --revision takes a commit id (4 to 64 hex digits) and needs --repo\n');
         process.exit(2);
       }
+      const lock = acquireStateLock(flags.stateDir);
+      if ('problem' in lock) exitWith(lock.problem);
+      process.on('exit', () => lock.release());
+      const problem = await sourceProblem(flags);
+      if (problem !== null) exitWith(problem);
       const log = createLogger({ level: flags.logLevel, format: flags.logFormat });
       let app;
       try {
@@ -61,8 +74,7 @@ export function registerRun(program: Command): void {
           ...(flags.webhookSecret ? { webhookSecret: flags.webhookSecret } : {}),
         }, log);
       } catch (err) {
-        log.fatal({ err }, 'could not start');
-        process.exit(1);
+        exitWith(startupErrorLine(err, flags.admin));
       }
       const running = app;
       let stopping = false;

@@ -1,5 +1,6 @@
 /** Binding and closing listening sockets on Node's net.Server (the JavaScript data path). */
 import * as net from 'node:net';
+import { bindHint } from '../errors';
 
 /** A net.Server the proxy listens on. */
 export interface BoundServer {
@@ -15,7 +16,7 @@ export interface BoundServer {
 /** Why a listener could not be bound. */
 export class BindFailure extends Error {
   constructor(readonly key: string, readonly address: string, readonly port: number, readonly code: string, cause: Error) {
-    super(`cannot listen on ${key}: ${code} (${cause.message})`);
+    super(`cannot listen on ${key}: ${code} (${cause.message})${code === 'EACCES' && port < 1024 ? `; ${bindHint(code, address, port)}` : ''}`);
   }
 }
 

@@ -1,9 +1,12 @@
 /** The Git source: a bare cache fetched with simple-git, trees read from commits (never a working tree). */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { FetchError } from '../errors';
 import { DEFAULT_LIMITS, type ReadLimits } from '../manifest/types';
 import { cacheKey, GitCache, looksCorrupt } from './git-cache';
-import { localRepoPath, refWatch } from './git-local';
+import { dubiousHint, dubiousPath, missingBranchHint, missingPathHint, noCommitsHint, noSuchRepoHint, notRepoHint } from './git-hints';
+import { gitDirOf, localRepoPath, refWatch } from './git-local';
 import { errorText } from './git-run';
 import { readCommit } from './git-tree';
 import { normalizeSubPath } from './paths';
@@ -84,6 +87,44 @@ export class GitSource implements Source {
     });
   }
 
+  /**
+   * For a local repository, what stops it from being served at all, as one line saying what to do (a
+   * folder that is no repository, no commits, a missing branch, git's "dubious ownership", a `--path`
+   * absent from the branch head); null when none of these (or for a remote, which is retried instead).
+   */
+  startupProblem(): Promise<string | null> {
+    return this.serial(async () => {
+      if (this.local === null) return null;
+      if (!existsSync(this.local)) return noSuchRepoHint(this.local);
+      const gitDir = gitDirOf(this.local);
+      if (!statSync(this.local).isDirectory() || !existsSync(join(gitDir, 'HEAD')) || !existsSync(join(gitDir, 'objects'))) return notRepoHint(this.local);
+      let heads: string[];
+      try {
+        await this.cache.ensure();
+        heads = await this.heads();
+      } catch (err) {
+        const dubious = dubiousPath(errorText(err));
+        return dubious === null ? null : dubiousHint(dubious);
+      }
+      if (heads.length === 0) return noCommitsHint(this.local);
+      if (!heads.includes(this.branch)) return missingBranchHint(this.branch, this.local, heads);
+      if (this.subPath === '') return null;
+      const sha = await this.resolveOnce(true).catch(() => null);
+      if (sha === null) return null;
+      const kind = await this.cache.git.text(['cat-file', '-t', `${sha}:${this.subPath}`]).then((t) => t.trim(), () => 'missing');
+      if (kind === 'tree') return null;
+      const parent = this.subPath.includes('/') ? this.subPath.slice(0, this.subPath.lastIndexOf('/')) : '';
+      const listing = await this.cache.git.text(['ls-tree', '-d', '--name-only', parent === '' ? `${sha}^{tree}` : `${sha}:${parent}`]).catch(() => '');
+      return missingPathHint(this.subPath, this.branch, sha, listing.split('\n').map((l) => l.trim()).filter(Boolean));
+    });
+  }
+
+  /** Branch names of the repository (`git ls-remote --heads`); rejects with git's message. */
+  private async heads(): Promise<string[]> {
+    const out = await this.cache.git.text(['ls-remote', '--heads', '--', this.repo]);
+    return out.split('\n').map((l) => /\trefs\/heads\/(.+)$/.exec(l.trim())?.[1]).filter((h): h is string => h !== undefined);
+  }
+
   /** Watches a local repository's refs; for a remote URL returns a stop function that does nothing. */
   watch(onChange: () => void): StopWatch {
     if (this.local === null) return Object.assign(async () => undefined, { ready: Promise.resolve() });
@@ -106,7 +147,9 @@ export class GitSource implements Source {
       return await this.cache.revParse(this.branch);
     } catch (err) {
       const text = errorText(err);
-      if (MISSING_BRANCH.test(text)) throw new FetchError(`branch ${this.branch} not found in ${redact(this.repo)}`);
+      if (MISSING_BRANCH.test(text)) throw new FetchError(missingBranchHint(this.branch, this.repo, await this.heads().catch(() => [])));
+      const dubious = dubiousPath(text);
+      if (dubious !== null) throw new FetchError(`fetch of ${this.describe()} failed: ${dubiousHint(dubious)}`);
       if (looksCorrupt(text) || !(await this.cache.healthy())) {
         this.cache.markBroken();
         if (mayRepair) {
