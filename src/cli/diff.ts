@@ -43,7 +43,9 @@ export function registerDiff(program: Command): void {
     .addOption(new Option('--live', 'compare against what the running instance at --admin serves (GET /config)'))
     .addOption(new Option('--admin <host:port>', 'with --live: admin API address').default('127.0.0.1:15000').env('TCPSHIFT_ADMIN'))
     .addOption(outputOption(['text', 'json', 'yaml']))
-    .addOption(new Option('--json', 'same as -o json'));
+    .addOption(new Option('--json', 'same as -o json'))
+    // A usage mistake (a missing argument, an unknown flag) is trouble too: 2, as diff(1); --help stays 0.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : DIFF_EXIT.trouble));
   addCompileOptions(cmd).action(async (first: string, second: string | undefined, flags: DiffFlags) => {
     const format = flags.json ? 'json' : flags.output;
     const [baseArg, headArg] = flags.live ? [`live ${flags.admin}`, first] : [first, second];

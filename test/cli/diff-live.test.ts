@@ -31,6 +31,13 @@ describe('tcpshift diff -o json|yaml: one shape always', () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({ changed: true, error: null, diagnostics: [] });
   });
 
+  test('usage mistakes are trouble too (2); --help is 0', () => {
+    expect(tcpshift(['diff']).code).toBe(2);
+    expect(tcpshift(['diff', '--no-such-flag', 'a', 'b']).code).toBe(2);
+    expect(tcpshift(['diff', '-o', 'xml', 'a', 'b']).code).toBe(2);
+    expect(tcpshift(['diff', '--help']).code).toBe(0);
+  });
+
   test('-o yaml is the same document as YAML', () => {
     const r = tcpshift(['diff', '-o', 'yaml', h.folder(allV1Files(ports)), h.folder(split8020Files(ports))]);
     expect(r.code).toBe(1);
