@@ -31,7 +31,7 @@ export function registerRun(program: Command): void {
     .addOption(env(new Option('--no-watch', 'do not watch a local repo or folder (poll only)'), 'NO_WATCH'))
     .addOption(env(new Option('--state-dir <path>', 'Git cache and the persisted applied revision').default(defaultStateDir()), 'STATE_DIR'))
     .addOption(env(new Option('--admin <host:port>', 'admin HTTP address').default({ host: '127.0.0.1', port: 15000 }, '127.0.0.1:15000').argParser(hostPortArg), 'ADMIN'))
-    .addOption(env(new Option('--admin-allowed-hosts <name,...>', 'extra Host names the admin API answers to (besides its own address and loopback names)').default([], 'none').argParser(hostListArg), 'ADMIN_ALLOWED_HOSTS'))
+    .addOption(env(new Option('--admin-allowed-hosts <hosts>', 'more Host names the admin API answers to (comma-separated)').default([], 'none').argParser(hostListArg), 'ADMIN_ALLOWED_HOSTS'))
     .addOption(env(new Option('--admin-token <token>', 'bearer token required by mutating admin endpoints'), 'ADMIN_TOKEN'))
     .addOption(env(new Option('--webhook-secret <secret>', 'enables POST /webhook: GitHub/generic HMAC secret or GitLab token (prefer the env variable)'), 'WEBHOOK_SECRET'))
     .addOption(env(new Option('--listen-host <address>', 'address of listeners whose Gateway server has no bind').default('0.0.0.0'), 'LISTEN_HOST'))
