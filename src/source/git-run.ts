@@ -117,6 +117,7 @@ export class GitRunner {
       child.stdin?.on('error', () => undefined); // git may exit before reading all input: its exit code says why
       if (input !== undefined) child.stdin?.end(input);
       this.live.add(child);
+      trackGroup(child);
       child.once('close', (code, signal) => {
         const stopped = stoppedBy.get(child);
         if (stopped === 'cancelled') return settle(new GitInterrupted(`${what} stopped: tcpshift is stopping`, 'cancelled'));
@@ -133,6 +134,21 @@ export class GitRunner {
 export function errorText(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/** Process groups of running git children: killed if this process exits first (they are not in its group). */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function trackGroup(child: ChildProcess): void {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  liveGroups.add(pid);
+  child.once('close', () => liveGroups.delete(pid));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => { for (const g of liveGroups) signalGroup(g, 'SIGKILL'); });
+  }
 }
 
 /** Why tcpshift killed a child, if it did. */
