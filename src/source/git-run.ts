@@ -83,7 +83,7 @@ export class GitRunner {
   }
 
   private run(args: readonly string[], input?: string): Promise<Buffer> {
-    const what = `git ${args.slice(0, 2).join(' ')}`;
+    const what = `git ${args.find((a) => !a.startsWith('-')) ?? ''}`;
     if (this.stopped) return Promise.reject(new GitInterrupted(`${what} not started: tcpshift is stopping`, 'cancelled'));
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
