@@ -44,7 +44,7 @@ export async function startTcpshift(o: TcpshiftOptions): Promise<Tcpshift> {
     proc,
     adminPort,
     async reconcile() {
-      const res = await fetch(`http://127.0.0.1:${adminPort}/reconcile`, { method: 'POST' });
+      const res = await fetch(`http://127.0.0.1:${adminPort}/reconcile`, { method: 'POST', headers: { 'x-tcpshift-request': '1' } });
       await res.text();
       return res.status;
     },

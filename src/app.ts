@@ -18,7 +18,9 @@ export interface AppConfig {
   readonly path: string;
   readonly intervalMs: number;
   readonly stateDir: string;
-  readonly admin: { readonly host: string; readonly port: number; readonly token?: string };
+  readonly admin: { readonly host: string; readonly port: number; readonly token?: string; readonly allowedHosts?: readonly string[] };
+  /** A git process silent this long is killed (default 60 s; any git call after 10 times as long). */
+  readonly gitTimeoutMs?: number;
   readonly compile: CompileOptions;
   readonly limits: ReadLimits;
   readonly maxConnections?: number;
@@ -41,10 +43,11 @@ export interface App {
 }
 
 /** Builds the source the config names; throws when neither or both of repo and dir are given. */
-export function createSource(config: Pick<AppConfig, 'repo' | 'dir' | 'branch' | 'path' | 'stateDir' | 'limits'>, log: Logger): Source {
+export function createSource(config: Pick<AppConfig, 'repo' | 'dir' | 'branch' | 'path' | 'stateDir' | 'limits' | 'gitTimeoutMs'>, log: Logger): Source {
   if (!!config.repo === !!config.dir) throw new Error('give exactly one of --repo and --dir');
   if (config.dir) return new DirSource({ dir: config.dir, limits: config.limits });
-  return new GitSource({ repo: config.repo as string, branch: config.branch, path: config.path, stateDir: config.stateDir, limits: config.limits, logger: log });
+  return new GitSource({ repo: config.repo as string, branch: config.branch, path: config.path, stateDir: config.stateDir, limits: config.limits, logger: log,
+    ...(config.gitTimeoutMs ? { timeoutMs: config.gitTimeoutMs } : {}) });
 }
 
 /** Starts everything; the first reconcile runs at once (after the persisted revision, if any, is serving). */
@@ -73,14 +76,24 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
     reconciler,
     source,
     async stop(drainMs = 30_000) {
-      await reconciler.stop();
+      // Git in flight is killed, not waited for (at most ~2 s); time that took comes off the drain,
+      // so the whole stop stays within drainMs (+ under a second).
+      const started = Date.now();
+      const reconciling = reconciler.stop();
+      await source.close?.();
+      await reconciling;
       await admin.close();
-      await proxy.close(drainMs);
+      const spent = Date.now() - started;
+      await proxy.close(spent < 1000 ? drainMs : Math.max(0, drainMs - spent));
     },
   };
 }
 
 function withoutWatch(source: Source): Source {
   const pin = source.resolveCommit?.bind(source);
-  return { resolve: () => source.resolve(), read: (r) => source.read(r), describe: () => source.describe(), ...(pin ? { resolveCommit: pin } : {}) };
+  const close = source.close?.bind(source);
+  return {
+    resolve: () => source.resolve(), read: (r) => source.read(r), describe: () => source.describe(),
+    ...(pin ? { resolveCommit: pin } : {}), ...(close ? { close } : {}),
+  };
 }

@@ -6,6 +6,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { oncePer } from './budget';
 
 /** The shared secret and the branch pushes must name. */
 export interface WebhookOptions {
@@ -42,7 +43,7 @@ export function verifyWebhook(headers: IncomingHttpHeaders, body: Buffer, opts: 
   if (provider === 'github' && event === 'ping') return { action: 'pong', provider };
   if (event !== 'push' && event !== 'Push Hook') return { action: 'ignored', provider, reason: `event ${event ?? '(none)'} is not a push`, ref: null };
 
-  const payload = parsePayload(headers, body);
+  const payload = parsePayload(provider, headers, body);
   if (payload === undefined) return { action: 'bad-request', provider, reason: 'the body is not a JSON object' };
   const ref = typeof payload.ref === 'string' ? payload.ref : null;
   if (ref === null) {
@@ -87,10 +88,14 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return typeof v === 'string' ? v : undefined;
 }
 
-/** JSON, or GitHub's form encoding (`payload=<json>`); an empty body is `{}`; undefined when unreadable. */
-function parsePayload(headers: IncomingHttpHeaders, body: Buffer): Record<string, unknown> | undefined {
+/**
+ * The body as JSON whatever its content type (`curl -d` says form-urlencoded), except GitHub's form
+ * encoding (`payload=<json>`) for a GitHub delivery; an empty body is `{}`; undefined when unreadable.
+ */
+function parsePayload(provider: WebhookProvider, headers: IncomingHttpHeaders, body: Buffer): Record<string, unknown> | undefined {
   let text = body.toString('utf8');
-  if ((headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) text = new URLSearchParams(text).get('payload') ?? '';
+  const form = (headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+  if (provider === 'github' && form) text = new URLSearchParams(text).get('payload') ?? '';
   if (text.trim() === '') return {};
   try {
     const v: unknown = JSON.parse(text);
@@ -100,11 +105,11 @@ function parsePayload(headers: IncomingHttpHeaders, body: Buffer): Record<string
   }
 }
 
-/** Reads the body up to `limit` bytes; null when it is (or says it is) larger. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+/** Reads the body up to `limit` bytes; null when it is (or says it is) larger, 'aborted' when the client went away. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null | 'aborted'> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -115,7 +120,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
       } else chunks.push(c);
     });
     req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', () => resolve('aborted'));
+    req.on('close', () => { if (!req.complete) resolve('aborted'); });
   });
 }
 
@@ -125,9 +131,15 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
  * its outcome is in /status and the log) — or ignored, 200 for GitHub's ping, 400 for an unreadable push.
  */
 export function webhookRoute(opts: WebhookOptions | undefined, trigger: () => void, log: Logger): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  // A client can abort as often as it likes: one warning a second at most, never a stack.
+  const aborted = oncePer(1000, (suppressed) => log.warn({ suppressed }, 'webhook body aborted'));
   return async (req, res) => {
     if (!opts) return reply(res, 404, { error: 'webhook disabled: start tcpshift run with --webhook-secret (or TCPSHIFT_WEBHOOK_SECRET)' });
     const body = await readBody(req, opts.maxBodyBytes ?? DEFAULT_WEBHOOK_BODY_BYTES);
+    if (body === 'aborted') {
+      aborted();
+      return void res.destroy();
+    }
     if (body === null) {
       res.setHeader('connection', 'close');
       return reply(res, 413, { error: `body larger than ${opts.maxBodyBytes ?? DEFAULT_WEBHOOK_BODY_BYTES} bytes` });

@@ -6,7 +6,8 @@ export async function adminRequest<T>(base: string, path: string, init: { method
   try {
     res = await fetch(`${base}${path}`, {
       method: init.method ?? 'GET',
-      headers: init.token ? { authorization: `Bearer ${init.token}` } : {},
+      // The custom header marks a request no web page could send without a preflight (the admin API wants it on POSTs).
+      headers: { 'x-tcpshift-request': '1', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
       signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {

@@ -131,6 +131,7 @@ class Demo {
   private cmd(args: string[], name: string): void {
     const log = openSync(join(this.tmp, `${name}.log`), 'w');
     const p = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', log, log] });
+    p.once('error', (err) => this.fail(`${name} could not be started: ${err.message}`));
     p.once('exit', (code, signal) => {
       if (code !== 0 && signal === null) {
         say(`✗ ${name} exited with code ${code}:\n${readFileSync(join(this.tmp, `${name}.log`), 'utf8')}`);

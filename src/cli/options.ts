@@ -11,6 +11,22 @@ export function durationArg(value: string): number {
   return ms;
 }
 
+/** A duration above zero (`--git-timeout`). */
+export function positiveDurationArg(value: string): number {
+  const ms = durationArg(value);
+  if (ms === 0) throw new InvalidArgumentError(`expected a duration above zero like 30s, got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+/** `name,name2` → host names or addresses (`[::1]` or `::1`), lower-cased; empty parts dropped. */
+export function hostListArg(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')).filter(Boolean);
+  for (const n of names) {
+    if (!/^[a-z0-9.:_-]+$/.test(n)) throw new InvalidArgumentError(`expected host names like tcpshift.example.com,10.0.0.5, got ${JSON.stringify(value)}`);
+  }
+  return names;
+}
+
 /** `host:port` (or `[::1]:port`, or `:port` for 127.0.0.1, or a full `http://host:port` URL). */
 export function hostPortArg(value: string): { host: string; port: number } {
   const v = value.replace(/^https?:\/\//, '').replace(/\/+$/, '');

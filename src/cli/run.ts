@@ -5,13 +5,14 @@ import { createLogger, type LogFormat } from '../log';
 import { DEFAULT_LIMITS } from '../manifest/types';
 import { acquireStateLock } from './state-lock';
 import { sourceProblem, startupErrorLine } from './startup';
-import { countArg, defaultStateDir, durationArg, hostPortArg, labelsArg, logLevelArg, sizeArg } from './options';
+import { countArg, defaultStateDir, durationArg, hostListArg, hostPortArg, labelsArg, logLevelArg, positiveDurationArg, sizeArg } from './options';
 
 interface RunFlags {
   repo?: string; dir?: string; branch: string; path: string; interval: number; stateDir: string;
   admin: { host: string; port: number }; adminToken?: string; listenHost: string; gatewayLabels: Record<string, string>;
   maxFileBytes: number; maxCommitBytes: number; maxConnections?: number; drainTimeout: number;
   logLevel: string; logFormat: LogFormat; watch: boolean; revision?: string; webhookSecret?: string;
+  gitTimeout: number; adminAllowedHosts: string[];
 }
 
 const env = (o: Option, name: string) => o.env(`TCPSHIFT_${name}`);
@@ -21,6 +22,9 @@ function exitWith(line: string): never {
   process.stderr.write(`tcpshift run: ${line}\n`);
   process.exit(1);
 }
+
+/** How far past --drain-timeout a stop may run (killing git takes up to 2 s) before the process exits anyway. */
+const STOP_MARGIN_MS = 3000;
 
 /** Adds the `run` command. */
 export function registerRun(program: Command): void {
@@ -35,6 +39,7 @@ export function registerRun(program: Command): void {
     .addOption(env(new Option('--no-watch', 'do not watch a local repo or folder (poll only)'), 'NO_WATCH'))
     .addOption(env(new Option('--state-dir <path>', 'Git cache and the persisted applied revision').default(defaultStateDir()), 'STATE_DIR'))
     .addOption(env(new Option('--admin <host:port>', 'admin HTTP address').default({ host: '127.0.0.1', port: 15000 }, '127.0.0.1:15000').argParser(hostPortArg), 'ADMIN'))
+    .addOption(env(new Option('--admin-allowed-hosts <hosts>', 'more Host names the admin API answers to (comma-separated)').default([], 'none').argParser(hostListArg), 'ADMIN_ALLOWED_HOSTS'))
     .addOption(env(new Option('--admin-token <token>', 'bearer token required by mutating admin endpoints'), 'ADMIN_TOKEN'))
     .addOption(env(new Option('--webhook-secret <secret>', 'enables POST /webhook: GitHub/generic HMAC secret or GitLab token (prefer the env variable)'), 'WEBHOOK_SECRET'))
     .addOption(env(new Option('--listen-host <address>', 'address of listeners whose Gateway server has no bind').default('0.0.0.0'), 'LISTEN_HOST'))
@@ -42,7 +47,8 @@ export function registerRun(program: Command): void {
     .addOption(env(new Option('--max-file-bytes <size>', 'largest manifest file').default(DEFAULT_LIMITS.maxFileBytes, '1MiB').argParser(sizeArg), 'MAX_FILE_BYTES'))
     .addOption(env(new Option('--max-commit-bytes <size>', 'largest total of manifest files in one commit').default(DEFAULT_LIMITS.maxTotalBytes, '16MiB').argParser(sizeArg), 'MAX_COMMIT_BYTES'))
     .addOption(env(new Option('--max-connections <n>', 'global cap of open client connections').argParser(countArg), 'MAX_CONNECTIONS'))
-    .addOption(env(new Option('--drain-timeout <duration>', 'how long SIGTERM waits for open connections').default(30_000, '30s').argParser(durationArg), 'DRAIN_TIMEOUT'))
+    .addOption(env(new Option('--drain-timeout <duration>', 'how long SIGTERM waits for open connections (and bound of the whole stop)').default(30_000, '30s').argParser(durationArg), 'DRAIN_TIMEOUT'))
+    .addOption(env(new Option('--git-timeout <duration>', 'kill a git process silent this long (any git call after 10 times as long)').default(60_000, '60s').argParser(positiveDurationArg), 'GIT_TIMEOUT'))
     .addOption(env(new Option('--log-level <level>', 'trace, debug, info, warn, error').default('info').argParser(logLevelArg), 'LOG_LEVEL'))
     .addOption(env(new Option('--log-format <format>', 'json, pretty, or auto (pretty on a terminal)').choices(['json', 'pretty', 'auto']).default('auto'), 'LOG_FORMAT'))
     .action(async (flags: RunFlags) => {
@@ -65,7 +71,8 @@ export function registerRun(program: Command): void {
         app = await startApp({
           ...(flags.repo ? { repo: flags.repo } : {}), ...(flags.dir ? { dir: flags.dir } : {}),
           branch: flags.branch, path: flags.path, intervalMs: flags.interval, stateDir: flags.stateDir,
-          admin: { ...flags.admin, ...(flags.adminToken ? { token: flags.adminToken } : {}) },
+          admin: { ...flags.admin, ...(flags.adminToken ? { token: flags.adminToken } : {}), allowedHosts: flags.adminAllowedHosts },
+          gitTimeoutMs: flags.gitTimeout,
           compile: { gatewayLabels: flags.gatewayLabels, listenHost: flags.listenHost },
           limits: { maxFileBytes: flags.maxFileBytes, maxTotalBytes: flags.maxCommitBytes },
           ...(flags.maxConnections ? { maxConnections: flags.maxConnections } : {}),
@@ -86,6 +93,11 @@ export function registerRun(program: Command): void {
         }
         stopping = true;
         log.info({ signal, drainTimeoutMs: flags.drainTimeout }, 'stopping: no new connections, draining open ones');
+        // Backstop: whatever hangs, the process is gone shortly after --drain-timeout.
+        setTimeout(() => {
+          log.error({ drainTimeoutMs: flags.drainTimeout }, 'stop took longer than --drain-timeout: exiting now');
+          process.exit(1);
+        }, flags.drainTimeout + STOP_MARGIN_MS).unref();
         running.stop(flags.drainTimeout).then(
           () => { log.info('stopped'); process.exit(0); },
           (err: unknown) => { log.error({ err }, 'stop failed'); process.exit(1); },

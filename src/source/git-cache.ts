@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { GitRunner } from './git-run';
+import { GitRunner, notGitsVerdict } from './git-run';
 import { redact } from './redact';
 
 /**
@@ -55,13 +55,16 @@ export class GitCache {
     this.broken = false;
   }
 
-  /** False when git no longer sees a repository in the cache folder (deleted, garbage HEAD, no objects). */
+  /**
+   * False when git no longer sees a repository in the cache folder (deleted, garbage HEAD, no objects).
+   * True when git could not answer (not started, stopped, timed out): that is no verdict on the cache.
+   */
   async healthy(): Promise<boolean> {
     try {
       await this.git.text(['rev-parse', '--git-dir']);
       return true;
-    } catch {
-      return false;
+    } catch (err) {
+      return notGitsVerdict(err);
     }
   }
 

@@ -7,7 +7,7 @@ import { DEFAULT_LIMITS, type ReadLimits } from '../manifest/types';
 import { cacheKey, GitCache, looksCorrupt } from './git-cache';
 import { dubiousHint, dubiousPath, missingBranchHint, missingPathHint, noCommitsHint, noSuchRepoHint, notRepoHint } from './git-hints';
 import { gitDirOf, localRepoPath, refWatch } from './git-local';
-import { errorText } from './git-run';
+import { errorText, notGitsVerdict } from './git-run';
 import { readCommit } from './git-tree';
 import { normalizeSubPath } from './paths';
 import { redact } from './redact';
@@ -25,7 +25,7 @@ export interface GitSourceOptions {
   readonly stateDir: string;
   readonly limits?: ReadLimits;
   readonly logger?: Logger;
-  /** A git process silent for this long is killed (default 60 s). */
+  /** A git process silent for this long is killed, and any git call after 10 times as long (default 60 s). */
   readonly timeoutMs?: number;
 }
 
@@ -125,6 +125,11 @@ export class GitSource implements Source {
     return out.split('\n').map((l) => /\trefs\/heads\/(.+)$/.exec(l.trim())?.[1]).filter((h): h is string => h !== undefined);
   }
 
+  /** Stops any git running for this source (its process group) and refuses new git calls; for shutdown. */
+  close(): Promise<void> {
+    return this.cache.git.stop();
+  }
+
   /** Watches a local repository's refs; for a remote URL returns a stop function that does nothing. */
   watch(onChange: () => void): StopWatch {
     if (this.local === null) return Object.assign(async () => undefined, { ready: Promise.resolve() });
@@ -147,6 +152,8 @@ export class GitSource implements Source {
       return await this.cache.revParse(this.branch);
     } catch (err) {
       const text = errorText(err);
+      // Not started (EMFILE), timed out, or stopped by tcpshift: git said nothing about the cache.
+      if (notGitsVerdict(err)) throw new FetchError(`fetch of ${this.describe()} failed: ${redact(text)}`);
       if (MISSING_BRANCH.test(text)) throw new FetchError(missingBranchHint(this.branch, this.repo, await this.heads().catch(() => [])));
       const dubious = dubiousPath(text);
       if (dubious !== null) throw new FetchError(`fetch of ${this.describe()} failed: ${dubiousHint(dubious)}`);
@@ -167,6 +174,7 @@ export class GitSource implements Source {
       return await readCommit(this.cache.git, revision, this.subPath, this.limits);
     } catch (err) {
       const text = errorText(err);
+      if (notGitsVerdict(err)) throw new FetchError(`read of ${revision} from ${this.describe()} failed: ${redact(text)}`);
       if (MISSING_REVISION.test(text)) throw new FetchError(`revision ${revision} is not in the cache of ${this.describe()}`);
       if (looksCorrupt(text) || !(await this.cache.healthy())) this.cache.markBroken();
       throw new FetchError(`read of ${revision} from ${this.describe()} failed: ${summary(text)}`);

@@ -32,6 +32,8 @@ export interface Source {
   resolveCommit?(rev: string): Promise<string>;
   /** Calls onChange (debounced, coalesced) when the source may have moved; returns a stop function. */
   watch?(onChange: () => void): StopWatch;
+  /** Stops work in flight (kills git processes) and refuses more; called once, at shutdown. */
+  close?(): Promise<void>;
   /** A one-line name for logs, credentials redacted. */
   describe(): string;
 }

@@ -42,7 +42,7 @@ test('readyz is 503 and status says FetchFailed while no revision could be fetch
 
 test('POST /reconcile returns the outcome; other methods and paths are refused', async () => {
   const { base } = await instance();
-  const r = await fetch(`${base}/reconcile`, { method: 'POST' });
+  const r = await fetch(`${base}/reconcile`, { method: 'POST', headers: { 'x-tcpshift-request': '1' } });
   expect(r.status).toBe(200);
   expect(await r.json()).toMatchObject({ outcome: 'noop' });
   expect((await fetch(`${base}/reconcile`)).status).toBe(405);

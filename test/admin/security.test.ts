@@ -60,7 +60,7 @@ test('with a token, no mutating request without it succeeds or changes anything,
 });
 
 test('`run` binds the admin server to 127.0.0.1 by default and takes the token from TCPSHIFT_ADMIN_TOKEN, never logging it', async () => {
-  expect(tcpshift(['run', '--help']).stdout).toMatch(/--admin <host:port>[^-]*\(default: 127\.0\.0\.1:15000[,)]/);
+  expect(tcpshift(['run', '--help']).stdout).toMatch(/--admin <host:port>[^-]*\(default:\s+127\.0\.0\.1:15000[,)]/);
   const ports = { gateway: await freePort(), v1: await h.echo('one'), v2: await h.echo('two') };
   const dir = tempDir();
   const state = tempDir();
