@@ -4,7 +4,7 @@ import type { RunResult } from '../reconcile/reconciler';
 import { adminRequest } from './admin-client';
 import { adminUrl } from './options';
 
-/** Adds the `reconcile` command; exit 0 when applied, unchanged or suspended, 1 when rejected, failed or unreachable. */
+/** Adds the `reconcile` command; exit 0 when applied, unchanged or suspended, 1 when rejected (the head too: with its errors), failed or unreachable. */
 export function registerReconcile(program: Command): void {
   program.command('reconcile')
     .description('reconcile now and print the outcome (exit 0: applied, unchanged or suspended)')
@@ -14,7 +14,7 @@ export function registerReconcile(program: Command): void {
       try {
         const r = await adminRequest<RunResult>(adminUrl(flags.admin), '/reconcile', { method: 'POST', ...(flags.adminToken ? { token: flags.adminToken } : {}) });
         process.stdout.write(`${r.outcome} ${r.revision ?? '-'} in ${r.durationMs}ms${r.error ? `: ${r.error}` : ''}\n`);
-        for (const c of r.changes) process.stdout.write(`  ${c}\n`);
+        for (const line of [...r.changes, ...(r.errors ?? [])]) process.stdout.write(`  ${line}\n`);
         process.exit(r.outcome === 'applied' || r.outcome === 'noop' || r.outcome === 'suspended' ? 0 : 1);
       } catch (err) {
         process.stderr.write(`error: ${(err as Error).message}\n`);

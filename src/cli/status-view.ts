@@ -15,8 +15,10 @@ export function renderStatus(s: StatusDocument): string[] {
     `Ready:      ${s.ready ? 'True' : 'False'}  reason ${s.reason}`,
     `Message:    ${s.message}`,
     `Applied:    ${short(s.lastAppliedRevision)}${s.lastAppliedAt ? `  at ${s.lastAppliedAt}` : ''}`,
-    `Attempted:  ${short(s.lastAttemptedRevision)}${s.lastAttemptedAt ? `  at ${s.lastAttemptedAt}` : ''}${s.lastOutcome ? `  (${s.lastOutcome})` : ''}`,
+    `Attempted:  ${short(s.lastAttemptedRevision)}${s.lastAttemptedAt ? `  at ${s.lastAttemptedAt}` : ''}${s.lastAttemptedOutcome ? `  (${s.lastAttemptedOutcome})` : ''}`,
+    `Last run:   ${s.lastRunAt ? `${s.lastRunAt}  (${s.lastOutcome ?? '-'})` : 'none since tcpshift started'}`,
   ];
+  if (s.reconciling) lines.push(`Reconciling: ${short(s.reconciling.revision)}  step ${s.reconciling.step}  since ${s.reconciling.since}`);
   if (s.pinned) lines.push(`Pinned:     ${s.pinned}  (--revision: the branch head is not followed)`);
   if (s.suspended) {
     lines.push(`Suspended:  since ${s.suspendedAt ?? '-'} (${s.suspendedReason ?? 'manual'}); ${s.pendingRevision ? `would apply ${short(s.pendingRevision)}` : 'nothing new to apply'}  — tcpshift resume`);

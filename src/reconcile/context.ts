@@ -1,11 +1,11 @@
-/** What the reconcile steps share: dependencies, options and the applied/attempted bookkeeping. */
+/** What the reconcile steps share: dependencies, options and (read-only) the applied/attempted bookkeeping. */
 import type { Logger } from 'pino';
 import type { Diagnostic, Reason } from '../errors';
 import type { ManifestFile, ReadLimits, Resource } from '../manifest/types';
 import type { Desired } from '../model/desired';
 import type { CompileOptions, RoutingTable } from '../model/types';
 import type { Snapshot, Source } from '../source/types';
-import type { AppliedState } from './state';
+import type { HistoryEntry } from './history';
 import type { Suspension } from './suspension';
 import type { Outcome } from './status';
 
@@ -41,27 +41,41 @@ export interface Applied {
   readonly commit: { readonly author: string; readonly date: string; readonly subject: string } | null;
 }
 
-/** The last revision a run tried to apply, and how that went. */
+/** The last revision a run attempted (built and tried to apply), and how that went. */
 export interface Attempted {
   readonly revision: string;
+  /** When the run that attempted it ended (after a restart: when the persisted revision was applied). */
   readonly at: string;
-  outcome: Outcome | null;
-  error: { readonly reason: Reason; readonly message: string } | null;
-  diagnostics: Diagnostic[];
+  readonly outcome: 'applied' | 'rejected' | 'failed';
+  readonly error: { readonly reason: Reason; readonly message: string } | null;
+  readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Mutable bookkeeping, owned by the reconciler; steps update it. */
+/** The run in flight, as status shows it. */
+export interface Reconciling {
+  /** The revision the run works on; null while it is still fetching. */
+  readonly revision: string | null;
+  readonly step: string;
+  readonly since: string;
+}
+
+/** The reconciler's bookkeeping: replaced whole by `advance` (advance.ts), never mutated; steps only read it. */
 export interface ReconcileState {
-  applied: Applied | null;
-  attempted: Attempted | null;
-  fetchError: string | null;
-  fetchFailures: number;
-  lastOutcome: Outcome | null;
-  lastChanges: string[];
+  readonly applied: Applied | null;
+  readonly attempted: Attempted | null;
+  readonly fetchError: string | null;
+  readonly fetchFailures: number;
+  /** Outcome and end time of the last run, whatever it did. */
+  readonly lastOutcome: Outcome | null;
+  readonly lastRunAt: string | null;
+  readonly lastChanges: readonly string[];
   /** Set while suspended: runs fetch and stop before build/apply. */
-  suspended: Suspension | null;
+  readonly suspended: Suspension | null;
   /** The revision the last suspended run would have applied. */
-  pendingRevision: string | null;
+  readonly pendingRevision: string | null;
+  readonly reconciling: Reconciling | null;
+  /** Applied revisions, newest first (persisted with the applied state). */
+  readonly history: readonly HistoryEntry[];
 }
 
 export interface ReconcilerContext {
@@ -70,6 +84,6 @@ export interface ReconcilerContext {
   readonly log: Logger;
   readonly options: ReconcilerOptions;
   readonly build: Builder;
-  readonly state: ReconcileState;
-  readonly persist: (s: AppliedState) => Promise<void>;
+  /** The bookkeeping as it is now (read it again after every await). */
+  readonly state: () => ReconcileState;
 }

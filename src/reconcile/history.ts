@@ -1,4 +1,4 @@
-/** The last applied revisions, newest first, with who committed them and what applying them changed. */
+/** The last applied revisions, newest first, with who committed them and what applying them changed. Pure. */
 
 /** One applied revision. */
 export interface HistoryEntry {
@@ -11,27 +11,28 @@ export interface HistoryEntry {
   readonly subject: string | null;
   /** The rendered changes applying it made (empty when the routing table did not change). */
   readonly changes: readonly string[];
-  /** What started the run: `watch`, `poll`, `webhook`, `manual`, `sighup`, `resume`, … */
+  /** What started the run: `watch`, `poll`, `webhook`, `manual`, `sighup`, `resume`, `restore`, … */
   readonly trigger: string;
 }
 
-/** How many entries are kept. */
+/** How many entries are kept (and persisted with the applied state). */
 export const HISTORY_LIMIT = 20;
 
-/** A bounded, newest-first list of applied revisions (in memory: a restart begins a new history). */
-export class History {
-  private readonly entries: HistoryEntry[] = [];
+/** A new list with `entry` first; the oldest entries beyond `limit` are dropped. */
+export function addHistory(list: readonly HistoryEntry[], entry: HistoryEntry, limit = HISTORY_LIMIT): readonly HistoryEntry[] {
+  return [entry, ...list].slice(0, limit);
+}
 
-  constructor(private readonly limit = HISTORY_LIMIT) {}
-
-  /** Records an applied revision; the oldest entry beyond the limit is dropped. */
-  add(entry: HistoryEntry): void {
-    this.entries.unshift(entry);
-    if (this.entries.length > this.limit) this.entries.length = this.limit;
-  }
-
-  /** Returns a copy, newest first. */
-  list(): HistoryEntry[] {
-    return [...this.entries];
-  }
+/** The entries of `v` that are well-formed history entries (for reading a persisted list), at most `limit`. */
+export function historyOf(v: unknown, limit = HISTORY_LIMIT): HistoryEntry[] {
+  if (!Array.isArray(v)) return [];
+  const str = (x: unknown) => typeof x === 'string';
+  const strOrNull = (x: unknown) => x === null || typeof x === 'string';
+  return v.filter((e): e is HistoryEntry => {
+    const o = e as Partial<Record<keyof HistoryEntry, unknown>> | null;
+    return o !== null && typeof o === 'object' && str(o.revision) && str(o.appliedAt) && str(o.trigger)
+      && strOrNull(o.author) && strOrNull(o.date) && strOrNull(o.subject) && Array.isArray(o.changes) && o.changes.every(str);
+  }).slice(0, limit).map((e) => ({
+    revision: e.revision, appliedAt: e.appliedAt, author: e.author, date: e.date, subject: e.subject, changes: [...e.changes], trigger: e.trigger,
+  }));
 }

@@ -1,19 +1,20 @@
 /**
  * The reconcile loop: triggers (poll, watch, manual) coalesce into runs; each run is the steps of
- * steps.ts plus one `finally` that records status, observers and one summary log line.
+ * steps.ts, then one transition of the bookkeeping (advance.ts), observers, one summary log line and,
+ * after an apply, the persisted state.
  */
 import type { Logger } from 'pino';
-import { renderChanges } from '../diff/render';
-import { formatDiagnostic, Reasons, TcpshiftError, FetchError, ApplyError } from '../errors';
+import { formatDiagnostic, TcpshiftError, FetchError, ApplyError, ValidationError } from '../errors';
 import { buildDesired } from '../model/desired';
 import type { Snapshot, Source } from '../source/types';
+import { advance, INITIAL_STATE, type ReconcileEvent, type RunError } from './advance';
 import { backoffDelay } from './backoff';
 import type { ReconcilerContext, ReconcilerOptions, ReconcileState, TableSink } from './context';
-import { History, type HistoryEntry } from './history';
+import type { HistoryEntry } from './history';
 import { loadApplied, saveApplied } from './state';
 import { persistSuspension, restoreSuspension } from './suspension';
 import { statusOf, type Outcome, type ReconcileStatus } from './status';
-import { STEPS, type Run } from './steps';
+import { RESTORE_STEPS, STEPS, type Run, type Step } from './steps';
 
 /** What a run reports when it ends. */
 export interface RunResult {
@@ -22,6 +23,8 @@ export interface RunResult {
   readonly changes: string[];
   readonly durationMs: number;
   readonly error?: string;
+  /** When rejected: every error of the revision, formatted `file:line:col: code: message`. */
+  readonly errors?: string[];
 }
 
 /** Called after every run (metrics). */
@@ -31,21 +34,21 @@ const FETCH_BACKOFF_BASE_MS = 500;
 
 export class Reconciler {
   private readonly ctx: ReconcilerContext;
-  private readonly state: ReconcileState = {
-    applied: null, attempted: null, fetchError: null, fetchFailures: 0, lastOutcome: null, lastChanges: [], suspended: null, pendingRevision: null,
-  };
-  private readonly applies = new History();
+  private state: ReconcileState = INITIAL_STATE;
   private running: Promise<RunResult> | null = null;
   private queued: Promise<RunResult> | null = null;
+  /** The arguments of the queued run: the latest reason, and force once any caller asked for it. */
+  private next: { reason: string; force: boolean } | null = null;
+  /** Suspend and resume, one at a time, so suspended.json always ends as memory says. */
+  private suspension: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private unwatch: (() => Promise<void>) | null = null;
   private stopped = true;
   private readonly observers: RunObserver[] = [];
 
   constructor(source: Source, proxy: TableSink, log: Logger, readonly options: ReconcilerOptions) {
-    const persist = options.stateDir ? (s: Parameters<typeof saveApplied>[1]) => saveApplied(options.stateDir as string, s) : async () => {};
     const build = options.build ?? (async (s: Snapshot) => buildDesired(s.files, options.compile, options.limits));
-    this.ctx = { source, proxy, log, options, build, state: this.state, persist };
+    this.ctx = { source, proxy, log, options, build, state: () => this.state };
   }
 
   /** Registers a callback run after every reconcile. */
@@ -54,21 +57,27 @@ export class Reconciler {
   }
 
   /**
-   * Serves the persisted revision, if any, before Git is asked; a corrupt state file is logged and ignored.
-   * A persisted suspension is restored first (an unreadable one keeps the reconciler suspended).
+   * Serves the persisted revision, if any, before Git is asked (the build, diff and apply steps, then the
+   * `restored` transition); a corrupt state file is logged and ignored. A persisted suspension is restored
+   * first (an unreadable one keeps the reconciler suspended).
    */
   async restore(): Promise<boolean> {
     const dir = this.options.stateDir;
     if (!dir) return false;
-    await this.restoreSuspension(dir);
+    const suspended = await restoreSuspension(dir, this.ctx.log);
+    if (suspended) this.advance({ type: 'suspended', suspension: suspended });
     try {
       const saved = await loadApplied(dir);
       if (!saved) return false;
-      const desired = await this.ctx.build({ revision: saved.revision, files: saved.files });
-      if (!desired.ok) throw new Error(`persisted revision ${saved.revision} no longer validates: ${desired.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)[0]}`);
-      await this.ctx.proxy.swap(desired.table);
-      this.state.applied = { revision: saved.revision, at: saved.appliedAt, table: desired.table, resources: desired.resources, files: saved.files, commit: saved.commit ?? null };
-      this.ctx.log.info({ revision: saved.revision, listeners: desired.table.listeners.length }, 'serving the persisted revision until Git answers');
+      const run: Run = {
+        trigger: 'restore', force: false, startedAt: performance.now(), step: 'build', revision: saved.revision,
+        snapshot: { revision: saved.revision, files: saved.files, ...(saved.commit ? { commit: saved.commit } : {}) },
+      };
+      const err = await runSteps(run, RESTORE_STEPS, this.ctx);
+      if (err instanceof ValidationError) throw new Error(`persisted revision ${saved.revision} no longer validates: ${err.message}`);
+      if (err !== null) throw err;
+      this.advance({ type: 'restored', at: saved.appliedAt, run, history: saved.history ?? [] });
+      this.ctx.log.info({ revision: saved.revision, listeners: run.table?.listeners.length ?? 0 }, 'serving the persisted revision until Git answers');
       return true;
     } catch (err) {
       this.ctx.log.error({ err, stateDir: dir }, 'ignoring the persisted state; waiting for Git');
@@ -95,51 +104,64 @@ export class Reconciler {
   }
 
   /**
-   * Asks for a run. While one runs, further triggers coalesce into exactly one more run, whose
-   * result every one of them receives. `force` re-attempts a revision whose apply failed.
+   * Asks for a run. While one runs, further triggers coalesce into exactly one more run, whose result
+   * every one of them receives; it runs with the latest reason, forced if any of them asked for `force`
+   * (re-attempt a revision whose apply failed, report a rejected one as `rejected`).
    */
   trigger(reason: string, force = false): Promise<RunResult> {
     if (!this.running) {
       this.running = this.runOnce(reason, force).finally(() => { this.running = null; });
       return this.running;
     }
-    if (!this.queued) {
-      this.queued = this.running.then(() => { this.queued = null; return this.trigger(reason, force); });
+    if (this.next && this.queued) {
+      this.next = { reason, force: this.next.force || force };
+      return this.queued;
     }
+    this.next = { reason, force };
+    this.queued = this.running.catch(() => undefined).then(() => {
+      const next = this.next ?? { reason, force };
+      this.next = null;
+      this.queued = null;
+      return this.trigger(next.reason, next.force);
+    });
     return this.queued;
   }
 
   /** The status object (without listeners, which the proxy adds). */
   status(): ReconcileStatus {
-    return statusOf(this.state, this.ctx.source.describe(), this.options.revision ?? null, this.applies.list());
+    return statusOf(this.state, this.ctx.source.describe(), this.options.revision ?? null);
   }
 
   /**
    * Freezes applying (the incident freeze): runs keep fetching and record the revision they would
-   * apply. Persisted under --state-dir (a failure to persist is logged). Idempotent.
+   * apply; a run past fetch stops before apply. Persisted under --state-dir (a failure to persist is
+   * logged). Idempotent; serialized with resume.
    */
-  async suspend(reason = 'manual'): Promise<ReconcileStatus> {
-    if (!this.state.suspended) {
-      this.state.suspended = { at: new Date().toISOString(), reason };
-      this.ctx.log.warn({ reason }, 'reconciler suspended: fetching continues, nothing is applied until resumed');
-      await this.saveSuspension();
-    }
-    return this.status();
+  suspend(reason = 'manual'): Promise<ReconcileStatus> {
+    return this.serially(async () => {
+      if (!this.state.suspended) {
+        this.advance({ type: 'suspended', suspension: { at: new Date().toISOString(), reason } });
+        this.ctx.log.warn({ reason }, 'reconciler suspended: fetching continues, nothing is applied until resumed');
+        await this.saveSuspension();
+      }
+      return this.status();
+    });
   }
 
   /** Lifts a suspension and reconciles at once; resolves with that run's result. */
   async resume(): Promise<RunResult> {
-    if (this.state.suspended) {
-      this.state.suspended = null;
+    await this.serially(async () => {
+      if (!this.state.suspended) return;
+      this.advance({ type: 'resumed' });
       this.ctx.log.info({ pendingRevision: this.state.pendingRevision }, 'reconciler resumed');
       await this.saveSuspension();
-    }
+    });
     return this.trigger('resume');
   }
 
-  /** The last applied revisions, newest first (at most 20). */
+  /** The last applied revisions, newest first (at most 20; persisted with the applied state). */
   history(): HistoryEntry[] {
-    return this.applies.list();
+    return [...this.state.history];
   }
 
   /** The revision serving now, with its resources (for `/config` and `tcpshift get`). */
@@ -147,8 +169,14 @@ export class Reconciler {
     return this.state.applied;
   }
 
-  private async restoreSuspension(dir: string): Promise<void> {
-    this.state.suspended = await restoreSuspension(dir, this.ctx.log);
+  private advance(event: ReconcileEvent): void {
+    this.state = advance(this.state, event);
+  }
+
+  private serially<T>(op: () => Promise<T>): Promise<T> {
+    const done = this.suspension.then(op);
+    this.suspension = done.catch(() => undefined);
+    return done;
   }
 
   private async saveSuspension(): Promise<void> {
@@ -167,68 +195,74 @@ export class Reconciler {
 
   private async runOnce(trigger: string, force: boolean): Promise<RunResult> {
     const run: Run = { trigger, force, startedAt: performance.now(), step: 'fetch' };
-    let error: unknown = null;
-    try {
-      for (const [name, step] of STEPS) {
-        run.step = name;
-        await step(run, this.ctx);
-        if (run.outcome && run.outcome !== 'applied') break;
-      }
-    } catch (err) {
-      error = err;
-    } finally {
-      return this.record(run, error);
-    }
+    this.advance({ type: 'started', at: new Date().toISOString() });
+    const err = await runSteps(run, STEPS, this.ctx, (step) => this.advance({ type: 'step', step, revision: run.revision ?? null }));
+    const result = this.record(run, err);
+    if (result.outcome === 'applied') await this.persistApplied();
+    return result;
   }
 
-  /** The one `finally`: classifies the error, updates status, tells observers, logs one line. */
+  /** The end of every run: one transition, then observers and one summary log line (debug for a repeated noop). */
   private record(run: Run, err: unknown): RunResult {
-    const s = this.state;
+    const before = this.state;
     const classified = err === null ? null : classify(err, run.step);
-    const outcome: Outcome = classified ? (classified.reason === Reasons.ValidationFailed ? 'rejected' : 'failed') : (run.outcome ?? 'noop');
-    if (classified?.reason === Reasons.FetchFailed) {
-      s.fetchFailures += 1;
-      s.fetchError = classified.message;
-    } else if (classified && s.attempted && s.attempted.revision === run.revision) {
-      s.attempted.error = { reason: classified.reason, message: classified.message };
-      s.attempted.outcome = outcome;
-    } else if (outcome === 'applied' && s.attempted) {
-      s.attempted.outcome = 'applied';
-    }
-    if (!classified || classified.reason !== Reasons.FetchFailed) s.fetchFailures = 0;
-    if (outcome === 'applied' && run.applied) s.applied = run.applied;
-    const changes = outcome === 'applied' ? renderChanges(run.changes ?? []) : [];
-    if (outcome === 'applied' && run.applied) {
-      const c = run.applied.commit;
-      this.applies.add({
-        revision: run.applied.revision, appliedAt: run.applied.at, author: c?.author ?? null, date: c?.date ?? null,
-        subject: c?.subject ?? null, changes, trigger: run.trigger,
-      });
-    }
-    if (outcome === 'applied') s.lastChanges = changes;
-    s.lastOutcome = outcome;
+    this.advance({ type: 'finished', at: new Date().toISOString(), run, error: classified });
+    const s = this.state;
+    const outcome = s.lastOutcome ?? 'noop';
+    const errors = outcome === 'rejected' ? (s.attempted?.diagnostics ?? []).filter((d) => d.severity === 'error').map(formatDiagnostic) : [];
+    const error = classified?.message ?? (outcome === 'rejected' ? s.attempted?.error?.message : undefined);
     const result: RunResult = {
       revision: run.revision ?? null,
       outcome,
-      changes,
+      changes: outcome === 'applied' ? [...s.lastChanges] : [],
       durationMs: Math.round((performance.now() - run.startedAt) * 100) / 100,
-      ...(classified ? { error: classified.message } : {}),
+      ...(error !== undefined ? { error } : {}),
+      ...(outcome === 'rejected' ? { errors } : {}),
     };
     const status = this.status();
     for (const o of this.observers) o(result, status);
     const fields = {
-      revision: result.revision, outcome, changes, durationMs: result.durationMs, trigger: run.trigger,
+      revision: result.revision, outcome, changes: result.changes, durationMs: result.durationMs, trigger: run.trigger,
       ...(classified ? { reason: classified.reason, next: classified.next, error: classified.message } : {}),
-      ...(outcome === 'rejected' ? { errors: status.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic) } : {}),
+      ...(outcome === 'rejected' ? { errors } : {}),
     };
+    const repeated = before.lastOutcome === outcome && (outcome === 'noop' || (outcome === 'suspended' && before.pendingRevision === s.pendingRevision));
     if (outcome === 'rejected' || outcome === 'failed') this.ctx.log.warn(fields, 'reconcile finished');
+    else if (repeated) this.ctx.log.debug(fields, 'reconcile finished');
     else this.ctx.log.info(fields, 'reconcile finished');
     return result;
+  }
+
+  /** Writes the applied revision with the history (one atomic file); a failure is logged, not fatal. */
+  private async persistApplied(): Promise<void> {
+    const dir = this.options.stateDir;
+    const a = this.state.applied;
+    if (!dir || !a) return;
+    try {
+      await saveApplied(dir, { revision: a.revision, appliedAt: a.at, files: a.files, commit: a.commit, history: this.state.history });
+    } catch (err) {
+      this.ctx.log.warn({ err }, 'could not persist the applied state; a restart will wait for Git');
+    }
+  }
+}
+
+/** Runs `steps` in order until one throws or ends the run; returns what was thrown, or null. */
+async function runSteps(run: Run, steps: readonly [string, Step][], ctx: ReconcilerContext, onStep?: (step: string) => void): Promise<unknown> {
+  try {
+    for (const [name, step] of steps) {
+      run.step = name;
+      onStep?.(name);
+      await step(run, ctx);
+      if (run.outcome && run.outcome !== 'applied') break;
+    }
+    return null;
+  } catch (err) {
+    return err ?? new Error('a reconcile step threw nothing');
   }
 }
 
 /** Maps any error to a reason, a message and what happens next. */
-function classify(err: unknown, step: string): { reason: TcpshiftError['reason']; message: string; next: TcpshiftError['next'] } {
+function classify(err: unknown, step: string): RunError {
   if (err instanceof TcpshiftError) return { reason: err.reason, message: err.message, next: err.next };
   const message = err instanceof Error ? err.message : String(err);
   const wrapped = step === 'fetch' || step === 'read' ? new FetchError(message) : new ApplyError(message);

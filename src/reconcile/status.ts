@@ -1,7 +1,7 @@
 /** The reconciler's status object (after Flux's GitRepository/Kustomization status), kept in memory. */
 import type { Diagnostic, Reason } from '../errors';
 import { Reasons } from '../errors';
-import type { ReconcileState } from './context';
+import type { ReconcileState, Reconciling } from './context';
 import type { HistoryEntry } from './history';
 
 /** How one run ended (`suspended`: a new revision was fetched but not applied). */
@@ -11,14 +11,22 @@ export type Outcome = 'applied' | 'noop' | 'rejected' | 'failed' | 'suspended';
 export interface ReconcileStatus {
   /** True while the last attempt did not reject a commit and something is applied. */
   ready: boolean;
+  /** `Progressing` while a run works on a new revision (see `reconciling`); otherwise how the last runs ended. */
   reason: Reason;
   message: string;
   source: string;
   lastAppliedRevision: string | null;
   lastAppliedAt: string | null;
+  /** The last revision a run attempted (built and tried to apply) and when that run ended; set when the run ends. */
   lastAttemptedRevision: string | null;
   lastAttemptedAt: string | null;
+  /** How that attempt ended: `applied`, `rejected` or `failed`. */
+  lastAttemptedOutcome: Outcome | null;
+  /** Outcome and end time of the last run of this process, whatever it did (a poll that found nothing new: `noop`). */
   lastOutcome: Outcome | null;
+  lastRunAt: string | null;
+  /** The run in flight: the revision it works on (null while fetching), its step and its start; null between runs. */
+  reconciling: Reconciling | null;
   /** Rendered changes of the last apply. */
   lastChanges: string[];
   /** Errors and warnings of the last attempted revision, formatted `file:line:col: code: message`. */
@@ -48,7 +56,10 @@ export function initialStatus(source: string): ReconcileStatus {
     lastAppliedAt: null,
     lastAttemptedRevision: null,
     lastAttemptedAt: null,
+    lastAttemptedOutcome: null,
     lastOutcome: null,
+    lastRunAt: null,
+    reconciling: null,
     lastChanges: [],
     diagnostics: [],
     fetchFailures: 0,
@@ -61,20 +72,30 @@ export function initialStatus(source: string): ReconcileStatus {
   };
 }
 
-/** Derives the status object from the reconciler's bookkeeping (pure): Ready, reason and message follow Flux's rules. */
-export function statusOf(s: ReconcileState, source: string, pinned: string | null, history: HistoryEntry[]): ReconcileStatus {
+/**
+ * Derives the status object from the reconciler's bookkeeping (pure): Ready, reason and message follow Flux's
+ * rules; precedence Suspended, Progressing, FetchFailed, the last attempt's error, ReconciliationSucceeded.
+ */
+export function statusOf(s: ReconcileState, source: string, pinned: string | null): ReconcileStatus {
   const st = initialStatus(source);
   st.lastAppliedRevision = s.applied?.revision ?? null;
   st.lastAppliedAt = s.applied?.at ?? null;
   st.lastAttemptedRevision = s.attempted?.revision ?? st.lastAppliedRevision;
   st.lastAttemptedAt = s.attempted?.at ?? st.lastAppliedAt;
+  st.lastAttemptedOutcome = s.attempted?.outcome ?? null;
   st.lastOutcome = s.lastOutcome;
-  st.lastChanges = s.lastChanges;
-  st.diagnostics = s.attempted?.diagnostics ?? [];
+  st.lastRunAt = s.lastRunAt;
+  st.reconciling = s.reconciling;
+  st.lastChanges = [...s.lastChanges];
+  st.diagnostics = [...(s.attempted?.diagnostics ?? [])];
   st.fetchFailures = s.fetchFailures;
   const attemptError = s.attempted?.error ?? null;
   st.ready = s.applied !== null && attemptError === null;
-  if (s.fetchError) {
+  const serving = s.applied ? `serving revision ${s.applied.revision}${pinned ? ' (pinned by --revision)' : ''}` : 'nothing applied yet';
+  if (s.reconciling?.revision) {
+    st.reason = Reasons.Progressing;
+    st.message = `reconciling revision ${s.reconciling.revision} (step ${s.reconciling.step}) since ${s.reconciling.since}; ${serving}`;
+  } else if (s.fetchError) {
     st.reason = Reasons.FetchFailed;
     st.message = s.fetchError;
   } else if (attemptError) {
@@ -82,10 +103,10 @@ export function statusOf(s: ReconcileState, source: string, pinned: string | nul
     st.message = attemptError.message;
   } else if (s.applied) {
     st.reason = Reasons.Applied;
-    st.message = `serving revision ${s.applied.revision}${pinned ? ' (pinned by --revision)' : ''}`;
+    st.message = serving;
   }
   st.pinned = pinned;
-  st.history = history;
+  st.history = [...s.history];
   if (s.suspended) {
     st.suspended = true;
     st.suspendedAt = s.suspended.at;

@@ -1,6 +1,7 @@
 /**
  * The reconcile steps, each `(run, ctx) => Promise<void>`: fetch → read → build (parse, validate,
- * compile) → diff → apply → persist. A step ends the run early by setting `run.outcome`.
+ * compile) → diff → admit → apply. Steps write only the run and read the state; the reconciler turns
+ * the finished run into the next state (advance.ts). A step ends the run early by setting `run.outcome`.
  */
 import { diff } from '../diff/diff';
 import type { Change } from '../diff/types';
@@ -8,23 +9,26 @@ import { Codes, FetchError, pathNotFoundHint, ValidationError, type Diagnostic }
 import type { Resource } from '../manifest/types';
 import type { RoutingTable } from '../model/types';
 import type { Snapshot } from '../source/types';
-import type { Applied, Attempted, ReconcilerContext } from './context';
+import type { Applied, ReconcilerContext } from './context';
 import type { Outcome } from './status';
 
 /** What one run has learnt so far. */
 export interface Run {
   readonly trigger: string;
-  /** Re-attempt a revision that failed to apply (a manual trigger). */
+  /** Re-attempt a revision that failed to apply, report a rejected one again (a manual trigger). */
   readonly force: boolean;
   readonly startedAt: number;
   step: string;
   revision?: string;
   snapshot?: Snapshot;
+  /** True once the build step began: the run attempts `revision` and its end is recorded as the last attempt. */
+  attempt?: boolean;
+  diagnostics?: readonly Diagnostic[];
   table?: RoutingTable;
   resources?: readonly Resource[];
   changes?: Change[];
-  /** The new serving revision, recorded into the state by the reconciler's `finally`. */
-  applied?: Applied;
+  /** The new serving revision (its time is the run's end, set by advance). */
+  applied?: Omit<Applied, 'at'>;
   outcome?: Outcome;
 }
 
@@ -32,20 +36,17 @@ export type Step = (run: Run, ctx: ReconcilerContext) => Promise<void>;
 
 /**
  * Resolves the branch (fetching it) to a revision, or to the pinned `--revision`; a revision already
- * applied (or already rejected) ends the run as a no-op, a new one while suspended as `suspended`.
+ * applied ends the run as a no-op, one already rejected or failed too (a forced run reports a rejected
+ * one as `rejected` and re-attempts a failed one), a new one while suspended as `suspended`.
  */
 export const fetchStep: Step = async (run, ctx) => {
   const head = await ctx.source.resolve();
   run.revision = ctx.options.revision ? await pinnedRevision(ctx, ctx.options.revision) : head;
-  ctx.state.fetchError = null;
-  ctx.state.pendingRevision = null;
-  if (run.revision === ctx.state.applied?.revision) run.outcome = 'noop';
-  else if (run.revision === ctx.state.attempted?.revision && ctx.state.attempted.error && !(run.force && ctx.state.attempted.outcome === 'failed')) {
-    run.outcome = 'noop';
-  } else if (ctx.state.suspended) {
-    ctx.state.pendingRevision = run.revision;
-    run.outcome = 'suspended';
-  }
+  const s = ctx.state();
+  const tried = s.attempted?.revision === run.revision && s.attempted.outcome !== 'applied' ? s.attempted : null;
+  if (run.revision === s.applied?.revision) run.outcome = 'noop';
+  else if (tried && !(run.force && tried.outcome === 'failed')) run.outcome = run.force && tried.outcome === 'rejected' ? 'rejected' : 'noop';
+  else if (s.suspended) run.outcome = 'suspended';
 };
 
 /** The pinned commit, found among what was fetched; FetchError when the source cannot pin or has no such commit. */
@@ -61,13 +62,12 @@ export const readStep: Step = async (run, ctx) => {
 
 /** Parses, validates and compiles the whole commit; any error rejects it whole. */
 export const buildStep: Step = async (run, ctx) => {
-  const attempted: Attempted = { revision: need(run.revision), at: new Date().toISOString(), outcome: null, error: null, diagnostics: [] };
-  ctx.state.attempted = attempted;
+  run.attempt = true;
   const snapshot = need(run.snapshot);
   const desired = snapshot.missingPath === undefined
     ? await ctx.build(snapshot)
     : { ok: false as const, diagnostics: [missingPath(snapshot.missingPath)] };
-  attempted.diagnostics = [...desired.diagnostics];
+  run.diagnostics = [...desired.diagnostics];
   if (!desired.ok) throw new ValidationError(desired.diagnostics);
   run.table = desired.table;
   run.resources = desired.resources;
@@ -82,38 +82,31 @@ function missingPath(path: string): Diagnostic {
 
 /** Compares the desired table with the one serving. */
 export const diffStep: Step = async (run, ctx) => {
-  run.changes = diff(ctx.state.applied?.table ?? null, need(run.table));
+  run.changes = diff(ctx.state().applied?.table ?? null, need(run.table));
+};
+
+/** Re-checks suspension right before apply: a suspend that arrived while the run fetched or built stops it here. */
+export const admitStep: Step = async (run, ctx) => {
+  if (ctx.state().suspended) run.outcome = 'suspended';
 };
 
 /** Swaps the proxy's table (binding new listeners first) unless nothing changed. */
 export const applyStep: Step = async (run, ctx) => {
   if (need(run.changes).length > 0) await ctx.proxy.swap(need(run.table));
+  const snapshot = need(run.snapshot);
   run.applied = {
-    revision: need(run.revision),
-    at: new Date().toISOString(),
-    table: need(run.table),
-    resources: need(run.resources),
-    files: need(run.snapshot).files,
-    commit: run.snapshot?.commit ?? null,
+    revision: need(run.revision), table: need(run.table), resources: need(run.resources), files: snapshot.files, commit: snapshot.commit ?? null,
   };
   run.outcome = 'applied';
 };
 
-/** Persists what was applied so a restart serves it before Git answers; a failure here is logged, not fatal. */
-export const persistStep: Step = async (run, ctx) => {
-  const applied = run.applied;
-  if (!ctx.options.stateDir || !applied) return;
-  try {
-    await ctx.persist({ revision: applied.revision, appliedAt: applied.at, files: applied.files, commit: applied.commit });
-  } catch (err) {
-    ctx.log.warn({ err }, 'could not persist the applied state; a restart will wait for Git');
-  }
-};
-
-/** The steps in order. */
+/** The steps of a run, in order. */
 export const STEPS: readonly [string, Step][] = [
-  ['fetch', fetchStep], ['read', readStep], ['build', buildStep], ['diff', diffStep], ['apply', applyStep], ['persist', persistStep],
+  ['fetch', fetchStep], ['read', readStep], ['build', buildStep], ['diff', diffStep], ['admit', admitStep], ['apply', applyStep],
 ];
+
+/** The steps of the start-up restore (the persisted revision is served even while suspended). */
+export const RESTORE_STEPS: readonly [string, Step][] = [['build', buildStep], ['diff', diffStep], ['apply', applyStep]];
 
 function need<T>(v: T | undefined): T {
   if (v === undefined) throw new Error('reconcile step ran out of order');

@@ -45,6 +45,7 @@ test('the applied revision is persisted atomically: one 0600 file, no temp file 
   const f = await fixture();
   const { app } = await start(f);
   await waitFor(() => app.reconciler.status().lastOutcome === 'applied', 5000, 'applied');
+  await app.reconciler.trigger('test'); // status flips with the swap; the file is written just after, before the run resolves
   const file = join(f.state, 'applied.json');
   expect(readdirSync(f.state).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   expect(statSync(file).mode & 0o777).toBe(0o600);
