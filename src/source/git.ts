@@ -1,4 +1,4 @@
-/** The Git source: a bare cache fetched with simple-git, trees read from commits (never a working tree). */
+/** The Git source: a bare cache fetched by git (see git-run.ts), trees read from commits (never a working tree). */
 import type { Logger } from 'pino';
 import { FetchError } from '../errors';
 import { DEFAULT_LIMITS, type ReadLimits } from '../manifest/types';
