@@ -1,8 +1,9 @@
 /** The admin server's share of the process's resources: its connection cap, its timeouts, and a log rate limit. */
 import { readFileSync } from 'node:fs';
 
-/** A client must have sent its request headers within this (then 408), the whole request within REQUEST_TIMEOUT_MS. */
+/** A client must have sent its request headers within this, else 408. */
 export const HEADERS_TIMEOUT_MS = 5000;
+/** A client must have sent its whole request (headers and body) within this, else 408. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 /** An idle keep-alive admin connection is closed after this. */
 export const KEEP_ALIVE_TIMEOUT_MS = 5000;

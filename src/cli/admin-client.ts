@@ -1,4 +1,5 @@
 /** A tiny client for the admin API, used by `get`, `status` and the demo. */
+import { REQUEST_HEADER } from '../admin/guard';
 
 /** GETs (or POSTs) `path` on the admin server; throws an Error saying what to check when it can't. */
 export async function adminRequest<T>(base: string, path: string, init: { method?: string; token?: string } = {}): Promise<T> {
@@ -7,7 +8,7 @@ export async function adminRequest<T>(base: string, path: string, init: { method
     res = await fetch(`${base}${path}`, {
       method: init.method ?? 'GET',
       // The custom header marks a request no web page could send without a preflight (the admin API wants it on POSTs).
-      headers: { 'x-tcpshift-request': '1', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+      headers: { [REQUEST_HEADER]: '1', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
       signal: AbortSignal.timeout(30_000),
     });
   } catch (err) {

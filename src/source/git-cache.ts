@@ -71,7 +71,7 @@ export class GitCache {
   /** Force-fetches `refs/heads/<branch>` of `repo` into `refs/remotes/origin/<branch>`. Rejects with git's message. */
   async fetch(repo: string, branch: string): Promise<void> {
     const refspec = `+refs/heads/${branch}:refs/remotes/origin/${branch}`;
-    // --verbose always prints (simple-git waits 50 ms after a silent process); --progress keeps a long clone from looking hung.
+    // --progress (and --verbose) keep a long clone talking, so the silence timeout only catches a git that hangs.
     await this.git.text(['fetch', '--verbose', '--progress', '--no-tags', '--no-write-fetch-head', '--', repo, refspec]);
   }
 

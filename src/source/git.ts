@@ -1,4 +1,4 @@
-/** The Git source: a bare cache fetched with simple-git, trees read from commits (never a working tree). */
+/** The Git source: a bare cache fetched by git (see git-run.ts), trees read from commits (never a working tree). */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';

@@ -15,6 +15,7 @@ import { gitRepo, tempDir } from '../helpers/git';
 import { Harness } from '../helpers/harness';
 import { captureLogs } from '../helpers/logs';
 import { freePort, waitFor } from '../helpers/net';
+import { startRun } from '../helpers/run-process';
 import { split8020Files } from '../helpers/walkthrough';
 
 const h = new Harness();
@@ -134,4 +135,20 @@ test('aborted webhook bodies are one rate-limited warning, never an error with a
   expect(warned).toBeGreaterThanOrEqual(1);
   expect(warned).toBeLessThan(20);
   expect(logs.lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+});
+
+test('`run` takes extra Host names from TCPSHIFT_ADMIN_ALLOWED_HOSTS (or --admin-allowed-hosts)', async () => {
+  const ports = { gateway: await freePort(), v1: await h.echo('one'), v2: await h.echo('two') };
+  const dir = h.folder(split8020Files(ports));
+  const state = tempDir();
+  h.defer(async () => state.cleanup());
+  const admin = await freePort();
+  const run = startRun(h, ['--dir', dir, '--state-dir', state.dir, '--admin', `127.0.0.1:${admin}`, '--listen-host', '127.0.0.1', '--no-watch'],
+    { env: { TCPSHIFT_ADMIN_ALLOWED_HOSTS: 'tcpshift.test, Other.Test' } });
+  await run.line((l) => l.outcome === 'applied', 10_000, 'first apply');
+  expect(await raw(admin, 'GET', '/status', { host: `tcpshift.test:${admin}` })).toBe(200);
+  expect(await raw(admin, 'GET', '/status', { host: 'other.test' })).toBe(200);
+  expect(await raw(admin, 'GET', '/status', { host: 'third.test' })).toBe(403);
+  run.signal('SIGTERM');
+  expect(await run.exited).toBe(0);
 });
