@@ -4,7 +4,7 @@
  * (statusOf) never mixes a finished part of a run with an unfinished one.
  */
 import { renderChanges } from '../diff/render';
-import { Reasons, type NextAction, type Reason } from '../errors';
+import { ApplyError, FetchError, Reasons, TcpshiftError, type NextAction, type Reason } from '../errors';
 import type { Attempted, ReconcileState } from './context';
 import { addHistory, type HistoryEntry } from './history';
 import type { Outcome } from './status';
@@ -16,6 +16,14 @@ export interface RunError {
   readonly reason: Reason;
   readonly message: string;
   readonly next: NextAction;
+}
+
+/** Maps any error to a reason, a message and what happens next (an unexpected error at fetch or read is a FetchFailed, later an ApplyFailed). */
+export function classify(err: unknown, step: string): RunError {
+  if (err instanceof TcpshiftError) return { reason: err.reason, message: err.message, next: err.next };
+  const message = err instanceof Error ? err.message : String(err);
+  const wrapped = step === 'fetch' || step === 'read' ? new FetchError(message) : new ApplyError(message);
+  return { reason: wrapped.reason, message, next: wrapped.next };
 }
 
 /** What can happen to the bookkeeping. */

@@ -4,17 +4,17 @@
  * after an apply, the persisted state.
  */
 import type { Logger } from 'pino';
-import { formatDiagnostic, TcpshiftError, FetchError, ApplyError, ValidationError } from '../errors';
+import { formatDiagnostic, ValidationError } from '../errors';
 import { buildDesired } from '../model/desired';
 import type { Snapshot, Source } from '../source/types';
-import { advance, INITIAL_STATE, type ReconcileEvent, type RunError } from './advance';
+import { advance, classify, INITIAL_STATE, type ReconcileEvent } from './advance';
 import { backoffDelay } from './backoff';
 import type { ReconcilerContext, ReconcilerOptions, ReconcileState, TableSink } from './context';
 import type { HistoryEntry } from './history';
 import { loadApplied, saveApplied } from './state';
 import { persistSuspension, restoreSuspension } from './suspension';
 import { statusOf, type Outcome, type ReconcileStatus } from './status';
-import { RESTORE_STEPS, STEPS, type Run, type Step } from './steps';
+import { RESTORE_STEPS, runSteps, STEPS, type Run } from './steps';
 
 /** What a run reports when it ends. */
 export interface RunResult {
@@ -244,29 +244,6 @@ export class Reconciler {
       this.ctx.log.warn({ err }, 'could not persist the applied state; a restart will wait for Git');
     }
   }
-}
-
-/** Runs `steps` in order until one throws or ends the run; returns what was thrown, or null. */
-async function runSteps(run: Run, steps: readonly [string, Step][], ctx: ReconcilerContext, onStep?: (step: string) => void): Promise<unknown> {
-  try {
-    for (const [name, step] of steps) {
-      run.step = name;
-      onStep?.(name);
-      await step(run, ctx);
-      if (run.outcome && run.outcome !== 'applied') break;
-    }
-    return null;
-  } catch (err) {
-    return err ?? new Error('a reconcile step threw nothing');
-  }
-}
-
-/** Maps any error to a reason, a message and what happens next. */
-function classify(err: unknown, step: string): RunError {
-  if (err instanceof TcpshiftError) return { reason: err.reason, message: err.message, next: err.next };
-  const message = err instanceof Error ? err.message : String(err);
-  const wrapped = step === 'fetch' || step === 'read' ? new FetchError(message) : new ApplyError(message);
-  return { reason: wrapped.reason, message, next: wrapped.next };
 }
 
 export type { Source };

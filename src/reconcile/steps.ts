@@ -108,6 +108,21 @@ export const STEPS: readonly [string, Step][] = [
 /** The steps of the start-up restore (the persisted revision is served even while suspended). */
 export const RESTORE_STEPS: readonly [string, Step][] = [['build', buildStep], ['diff', diffStep], ['apply', applyStep]];
 
+/** Runs `steps` in order until one throws or ends the run; returns what was thrown, or null. */
+export async function runSteps(run: Run, steps: readonly [string, Step][], ctx: ReconcilerContext, onStep?: (step: string) => void): Promise<unknown> {
+  try {
+    for (const [name, step] of steps) {
+      run.step = name;
+      onStep?.(name);
+      await step(run, ctx);
+      if (run.outcome && run.outcome !== 'applied') break;
+    }
+    return null;
+  } catch (err) {
+    return err ?? new Error('a reconcile step threw nothing');
+  }
+}
+
 function need<T>(v: T | undefined): T {
   if (v === undefined) throw new Error('reconcile step ran out of order');
   return v;

@@ -3,7 +3,7 @@ import { diff } from '../../src/diff/diff';
 import { renderChanges } from '../../src/diff/render';
 import { Reasons } from '../../src/errors';
 import { deepFreeze } from '../../src/model/freeze';
-import { advance, INITIAL_STATE, outcomeOf, type ReconcileEvent, type RunError } from '../../src/reconcile/advance';
+import { advance, classify, INITIAL_STATE, outcomeOf, type ReconcileEvent, type RunError } from '../../src/reconcile/advance';
 import type { ReconcileState } from '../../src/reconcile/context';
 import { HISTORY_LIMIT } from '../../src/reconcile/history';
 import { statusOf } from '../../src/reconcile/status';
@@ -102,6 +102,13 @@ test(`history keeps the newest ${HISTORY_LIMIT}`, () => {
 test('outcomeOf: validation errors reject, other errors fail, otherwise what the steps said or noop', () => {
   expect([outcomeOf(run(), rejected), outcomeOf(run(), applyFailed), outcomeOf(run({ outcome: 'suspended' }), null), outcomeOf(run(), null)])
     .toEqual(['rejected', 'failed', 'suspended', 'noop']);
+});
+
+test('classify: an unexpected error at fetch or read is FetchFailed (retry), later ApplyFailed', () => {
+  expect(['fetch', 'read', 'build', 'apply'].map((step) => classify(new Error('boom'), step))).toEqual([
+    { reason: 'FetchFailed', message: 'boom', next: 'retry' }, { reason: 'FetchFailed', message: 'boom', next: 'retry' },
+    { reason: 'ApplyFailed', message: 'boom', next: 'wait-for-commit' }, { reason: 'ApplyFailed', message: 'boom', next: 'wait-for-commit' },
+  ]);
 });
 
 describe('statusOf while a run is in flight', () => {

@@ -90,7 +90,7 @@ test('while a run is in flight status says Progressing with reconciling {revisio
   f.build.close();
   const entered = f.build.entered;
   const run = f.r.trigger('watch');
-  await waitFor(() => f.build.entered > entered, 5000, 'the build to start');
+  await waitFor(() => f.build.entered > entered, 15_000, 'the build to start');
   const during = f.r.status();
   expect(during).toMatchObject({
     reason: 'Progressing',
@@ -115,7 +115,7 @@ test('a run held at fetch is not Progressing yet (a poll that finds nothing new 
   await f.r.trigger('t');
   f.fetch.close();
   const run = f.r.trigger('poll');
-  await waitFor(() => f.fetch.entered > 1, 5000, 'the fetch to start');
+  await waitFor(() => f.fetch.entered > 1, 15_000, 'the fetch to start');
   expect(f.r.status()).toMatchObject({ reason: 'ReconciliationSucceeded', reconciling: { revision: null, step: 'fetch' } });
   f.fetch.opened();
   expect((await run).outcome).toBe('noop');
@@ -135,7 +135,7 @@ test('coalesced triggers: the latest reason wins and force sticks, so a manual r
 
   f.fetch.close();
   const first = f.r.trigger('watch');
-  await waitFor(() => f.fetch.entered > 3, 5000, 'the watch run to fetch');
+  await waitFor(() => f.fetch.entered > 3, 15_000, 'the watch run to fetch');
   const watch = f.r.trigger('watch');
   const manual = f.r.trigger('manual', true);
   const poll = f.r.trigger('poll');
@@ -155,7 +155,7 @@ test('a suspend that arrives while a run is past fetch stops it before apply', a
   f.build.close();
   const entered = f.build.entered;
   const run = f.r.trigger('watch');
-  await waitFor(() => f.build.entered > entered, 5000, 'the build to start');
+  await waitFor(() => f.build.entered > entered, 15_000, 'the build to start');
   await f.r.suspend('incident 9');
   f.build.opened();
   expect(await run).toMatchObject({ outcome: 'suspended', revision: next });
