@@ -6,6 +6,10 @@
  *   loadgen bulk HOST PORT SECONDS               one stream to a sink; the sink answers the byte count at EOF
  *   loadgen hold HOST PORT COUNT                 open COUNT connections (1-byte echo each), print "ready",
  *                                                hold them until stdin closes, then close them all
+ *   loadgen ping HOST PORT SECONDS INTERVAL_MS   one connection opened first, a 5-byte line every INTERVAL_MS;
+ *                                                each answer timed from when its line was due (a stall
+ *                                                counts for every line it delayed); failures counted,
+ *                                                the connection reopened
  *
  * Prints one JSON line with the result and its own CPU time (so it can be checked against the
  * direct path: it must not be the bottleneck).
@@ -24,6 +28,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -211,6 +216,69 @@ static int run_lat(double seconds, double rate) {
   return 0;
 }
 
+/* ---- ping: a small echo every few ms on an already open connection, timed from when it was due ---- */
+
+static int ping_connect(void) {
+  int fd = new_socket(0);
+  struct timeval tv = { .tv_sec = 10 };
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (connect(fd, (struct sockaddr *)&target, sizeof target) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static int run_ping(double seconds, double interval_ms) {
+  int fd = ping_connect();
+  if (fd < 0) die("connect");
+  double step = interval_ms / 1e3;
+  long cap = (long)(seconds / step) + 16;
+  double *lat = malloc(cap * sizeof *lat), *raw = malloc(cap * sizeof *raw);
+  long n = 0, errors = 0, reconnects = 0;
+  char buf[8];
+  /* one warm-up exchange, not recorded: the connection is open and proxied before the clock starts */
+  if (write(fd, "hello", 5) != 5 || read_full(fd, buf, 5) < 0) die("ping warm-up");
+  double t0 = now_s();
+  for (long i = 0; n < cap; i++) {
+    double due = t0 + i * step;
+    if (due > t0 + seconds) break;
+    double t = now_s();
+    if (t < due) {
+      struct timespec ts = { .tv_sec = (time_t)(due - t), .tv_nsec = (long)((due - t - (time_t)(due - t)) * 1e9) };
+      nanosleep(&ts, NULL);
+    }
+    /* behind schedule (after a stall) the lines that fell due meanwhile go at once, each timed from its due time */
+    double sent = now_s();
+    if (write(fd, "hello", 5) != 5 || read_full(fd, buf, 5) < 0) {
+      errors++;
+      close(fd);
+      do { fd = ping_connect(); reconnects++; } while (fd < 0 && now_s() < t0 + seconds);
+      if (fd < 0) break;
+      continue;
+    }
+    double got = now_s();
+    lat[n] = got - due;
+    raw[n] = got - sent;
+    n++;
+  }
+  if (fd >= 0) close(fd);
+  if (n == 0) {
+    printf("{\"mode\":\"ping\",\"samples\":0,\"errors\":%ld,\"reconnects\":%ld}\n", errors, reconnects);
+    return 1;
+  }
+  qsort(lat, n, sizeof *lat, cmp_double);
+  qsort(raw, n, sizeof *raw, cmp_double);
+  double u, sy;
+  cpu_times(&u, &sy);
+  printf("{\"mode\":\"ping\",\"samples\":%ld,\"errors\":%ld,\"reconnects\":%ld,\"p50Us\":%.1f,\"p99Us\":%.1f,\"p999Us\":%.1f,\"maxUs\":%.1f,"
+         "\"rawP50Us\":%.1f,\"rawP99Us\":%.1f,\"cpuUser\":%.3f,\"cpuSys\":%.3f}\n",
+         n, errors, reconnects, lat[n / 2] * 1e6, lat[n * 99 / 100] * 1e6, lat[n * 999 / 1000] * 1e6, lat[n - 1] * 1e6,
+         raw[n / 2] * 1e6, raw[n * 99 / 100] * 1e6, u, sy);
+  return 0;
+}
+
 /* ---- bulk: one stream to a sink ---- */
 
 static int run_bulk(double seconds) {
@@ -294,7 +362,7 @@ static int run_hold(int count) {
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: loadgen conn|lat|bulk|hold HOST PORT ...\n");
+    fprintf(stderr, "usage: loadgen conn|lat|bulk|hold|ping HOST PORT ...\n");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -306,6 +374,7 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "lat") && argc == 6) return run_lat(atof(argv[4]), atof(argv[5]));
   if (!strcmp(mode, "bulk") && argc == 5) return run_bulk(atof(argv[4]));
   if (!strcmp(mode, "hold") && argc == 5) return run_hold(atoi(argv[4]));
+  if (!strcmp(mode, "ping") && argc == 6) return run_ping(atof(argv[4]), atof(argv[5]));
   fprintf(stderr, "loadgen: bad arguments\n");
   return 2;
 }
