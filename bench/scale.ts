@@ -4,6 +4,7 @@
  * commit → serving (watched repo; until the first new connection reaches the upstream the commit
  * names), RSS, and the reconcile's own durationMs from the log.
  */
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { launchBig } from './big-target';
 import { probeId, sleep, echoOnce } from './net';
@@ -61,11 +62,32 @@ export async function notAccepting(ports: readonly number[], timeoutMs = 3000): 
   return failed;
 }
 
+function emptyRow(routes: number, files: number): ScaleRow {
+  return { routes, files, coldStartS: NaN, coldReconcileMs: NaN, commitMs: [], reconcileMs: [], rssAfterStartMB: NaN, rssAfterMB: NaN, peakRssMB: NaN };
+}
+
+/** The soft limit of open files this process (and so tcpshift, its child) has. */
+function openFilesLimit(): number {
+  try {
+    const m = /Max open files\s+(\d+|unlimited)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? (m[1] === 'unlimited' ? Infinity : Number(m[1])) : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
 /** Measures every size in turn, each with a fresh process and repo. */
 export async function measureScale(u: Upstreams, workDir: string, o: ScaleOptions, log: (s: string) => void): Promise<ScaleRow[]> {
   const rows: ScaleRow[] = [];
+  const nofile = openFilesLimit();
   for (const size of o.sizes) {
     if (size + 1 > LOW_PORT_CAPACITY) throw new Error(`${size} routes: more listeners than the bench's port block holds (${LOW_PORT_CAPACITY})`);
+    // a listener per route, plus room for the sweep's 200 connections (two descriptors each in the proxy)
+    if (nofile < size + 1000) {
+      log(`scale ${size}: skipped, the open-files limit (${nofile}) is below ${size + 1000}; raise it with ulimit -n`);
+      rows.push({ ...emptyRow(size, Math.ceil(size / 100)), note: `not measured: open-files limit ${nofile}, needs ${size + 1000} (ulimit -n)` });
+      continue;
+    }
     rows.push(await measureSize(u, workDir, size, o, log));
   }
   return rows;
@@ -74,10 +96,7 @@ export async function measureScale(u: Upstreams, workDir: string, o: ScaleOption
 async function measureSize(u: Upstreams, workDir: string, size: number, o: ScaleOptions, log: (s: string) => void): Promise<ScaleRow> {
   const ports = await lowPorts(size + 1);
   const rr = new RouteRepo(ports.slice(0, size), u);
-  const row: ScaleRow = {
-    routes: size, files: rr.files, coldStartS: NaN, coldReconcileMs: NaN, commitMs: [], reconcileMs: [],
-    rssAfterStartMB: NaN, rssAfterMB: NaN, peakRssMB: NaN,
-  };
+  const row = emptyRow(size, rr.files);
   log(`scale ${size} routes: starting tcpshift (${rr.files} files)`);
   const t0 = performance.now();
   // ready at once (no ports): the cold start is timed here, on every listener
@@ -150,9 +169,4 @@ async function measureSize(u: Upstreams, workDir: string, size: number, o: Scale
   } finally {
     await t.stop();
   }
-}
-
-/** Exported for the report: the commit → serving median of a row (ms). */
-export function commitMedianMs(r: ScaleRow): number {
-  return median(r.commitMs);
 }
