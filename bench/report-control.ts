@@ -83,12 +83,12 @@ function renderStorm(out: string[], s: StormResults): void {
   out.push('## Reconcile storm', '');
   out.push(
     `${fmt(s.routes)} routes in ${s.files} files of 100, every route its own listener (one Gateway server and one VirtualService each). ` +
-    `For ${fmt(s.seconds, 1)} s per phase, the load generator makes new connections (concurrency ${s.concurrency}) through an untouched route while a second client sends a 5-byte line every ${s.pingIntervalMs} ms on a connection opened before the phase through another untouched route; each answer is timed from when its line was due, so a stall counts for every line it delays. ` +
+    `For ${fmt(s.seconds, 1)} s per phase, the load generator makes new connections (concurrency ${s.concurrency}) through an untouched route while a second client sends a 5-byte line every ${s.pingIntervalMs} ms, on schedule and without waiting for answers, on a connection opened before the phase through another untouched route, and times each answer from its line's sending (a stall of S seconds shows as answers up to S late). ` +
     `tcpshift: **one-file** — commits changing the weights of one file's 100 routes, back to back (commit, then \`POST /reconcile\`, whose answer comes when the run is done, then the next commit); **all-file** — the same with every file changed. ` +
     `HAProxy (\`-W\` master-worker, \`SIGUSR2\`: seamless reload) and nginx (\`SIGHUP\`, as \`nginx -s reload\`): **reload** — the same ${fmt(s.routes)} listeners reloaded every ${s.reloadEveryMs} ms, each time with every route's weights changed. ` +
     `Ratios are against each target's own idle phase in the same run; medians over ${nRounds} round(s).`, '',
   );
-  out.push('| Target | phase | conn/s | × idle | echo p99 (ms) | × idle | echo max (ms) | failed conns | echo failures | changes applied / made | reconcile (ms, median) | target CPU (cores) |');
+  out.push('| Target | phase | conn/s | × idle | echo p99 (ms) | × idle | echo max (ms) | failed conns | echo lines unanswered | changes applied / made | reconcile (ms, median) | target CPU (cores) |');
   out.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const k of kinds) {
     const idleRate = stormMed(s, k, 'idle', (x) => x.rate);

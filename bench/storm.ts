@@ -1,7 +1,7 @@
 /**
  * Reconcile storm: a 1,000-route repo (10 files × 100 routes, each route its own listener) under
  * load — new connections/s through an untouched route (the C load generator) and a small echo every
- * few ms on an already open connection through another — idle, then while commits touching one
+ * 5 ms on an already open connection through another (sent on schedule, each answer timed) — idle, then while commits touching one
  * file land back to back, then while commits touching every file do. HAProxy and nginx carry the
  * same 1,000 listeners and the same load while reloading (HAProxy seamlessly, `-W` + SIGUSR2;
  * nginx on SIGHUP) every 0.5 s, each reload with every route's weights changed.
@@ -17,16 +17,18 @@ import { loadgen, type ConnResult } from './tools';
 
 export type StormPhaseName = 'idle' | 'one-file' | 'all-file' | 'reload';
 
-/** What the ping client (loadgen ping) reports. */
+/** What the ping client (loadgen ping) reports: lines sent on schedule, answered, and the answers' delay. */
 export interface PingResult {
-  samples: number; errors: number; reconnects: number; p50Us: number; p99Us: number; p999Us: number; maxUs: number; rawP50Us: number; rawP99Us: number;
+  samples: number; sent: number; unanswered: number; failed: number; p50Us: number; p99Us: number; p999Us: number; maxUs: number;
 }
 
 /** One phase of one target in one round. */
 export interface StormPhase {
   phase: StormPhaseName;
   rate: number; errors: number;
-  pingP50Us: number; pingP99Us: number; pingMaxUs: number; pingErrors: number;
+  pingP50Us: number; pingP99Us: number; pingMaxUs: number;
+  /** Lines never answered (the connection failed, or no answer within 10 s of the phase's end). */
+  pingErrors: number;
   /** Commits made (tcpshift) or reloads signalled (peers). */
   changes: number;
   /** Commits applied (tcpshift) or reloads the peer's log shows completed. */
@@ -108,7 +110,7 @@ async function runPhase(bin: string, t: BigTarget, rr: RouteRepo, phase: StormPh
     d.applied = t.peer.reloadsDone() - reloadsBefore;
   }
   return {
-    phase, rate: c.rate, errors: c.errors, pingP50Us: p.p50Us, pingP99Us: p.p99Us, pingMaxUs: p.maxUs, pingErrors: p.errors + p.reconnects,
+    phase, rate: c.rate, errors: c.errors, pingP50Us: p.p50Us, pingP99Us: p.p99Us, pingMaxUs: p.maxUs, pingErrors: p.unanswered,
     changes: d.changes, applied: d.applied, reconcileMs: median(d.durations), cpuCores: (c1 - c0) / c.seconds,
   };
 }
