@@ -27,7 +27,7 @@ export interface StormPhase {
   phase: StormPhaseName;
   rate: number; errors: number;
   pingP50Us: number; pingP99Us: number; pingMaxUs: number;
-  /** Lines never answered (the connection failed, or no answer within 10 s of the phase's end). */
+  /** Lines due in the phase never answered (connection failed, or no answer within 10 s of the phase's end). */
   pingErrors: number;
   /** Commits made (tcpshift) or reloads signalled (peers). */
   changes: number;
@@ -110,7 +110,8 @@ async function runPhase(bin: string, t: BigTarget, rr: RouteRepo, phase: StormPh
     d.applied = t.peer.reloadsDone() - reloadsBefore;
   }
   return {
-    phase, rate: c.rate, errors: c.errors, pingP50Us: p.p50Us, pingP99Us: p.p99Us, pingMaxUs: p.maxUs, pingErrors: p.unanswered,
+    phase, rate: c.rate, errors: c.errors, pingP50Us: Number(p.p50Us), pingP99Us: Number(p.p99Us), pingMaxUs: Number(p.maxUs), // absent when no line was answered // lines due in the phase that got no answer: unanswered, or never sent once the connection failed
+    pingErrors: Math.max(p.unanswered, Math.floor(o.seconds / (o.pingIntervalMs / 1000)) - p.samples),
     changes: d.changes, applied: d.applied, reconcileMs: median(d.durations), cpuCores: (c1 - c0) / c.seconds,
   };
 }
