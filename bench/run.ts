@@ -39,6 +39,7 @@ function options() {
       render: { type: 'string' },
       'storm-targets': { type: 'string', default: 'tcpshift,haproxy,nginx' },
       'storm-seconds': { type: 'string' },
+      'storm-commit-gap': { type: 'string', default: '0' },
       'scale-sizes': { type: 'string' },
       'scale-trials': { type: 'string' },
     },
@@ -65,6 +66,8 @@ function options() {
     stormRounds: Number(values.rounds ?? (quick ? 1 : 3)),
     pingIntervalMs: 5,
     reloadEveryMs: 500,
+    /** ms from one storm commit to the next at least (0: back to back, each after the last is applied). */
+    stormCommitGapMs: Number(values['storm-commit-gap']),
     scaleSizes: (values['scale-sizes'] ?? (quick ? '1000' : '1000,5000,10000')).split(',').filter(Boolean).map(Number),
     scaleTrials: Number(values['scale-trials'] ?? (quick ? 2 : 5)),
     /** Per size: commits stop once they took this long together (at least one is measured). */
@@ -202,7 +205,7 @@ async function run(o: ReturnType<typeof options>, kinds: TargetKind[], u: Upstre
     const stormKinds = o.stormTargets.filter((k) => !results.missing.includes(k) && k !== 'direct');
     results.storm = await measureStorm(bin, u, workDir, {
       routes: o.stormRoutes, seconds: o.stormSeconds, rounds: o.stormRounds, concurrency: o.concurrency,
-      pingIntervalMs: o.pingIntervalMs, reloadEveryMs: o.reloadEveryMs, kinds: stormKinds, versions: results.machine.versions,
+      pingIntervalMs: o.pingIntervalMs, reloadEveryMs: o.reloadEveryMs, minCommitGapMs: o.stormCommitGapMs, kinds: stormKinds, versions: results.machine.versions,
     }, log);
   }
   if (wants('scale')) {

@@ -9,7 +9,7 @@
 import { launchBig, type BigTarget } from './big-target';
 import { sleep } from './net';
 import { lowPorts } from './ports';
-import { cpuSecondsWithReaped } from './proc-stats';
+import { cpuSecondsWithReaped, reapedChildrenSeconds } from './proc-stats';
 import { RouteRepo } from './route-repo';
 import { median } from './stats';
 import type { TargetKind, Upstreams } from './targets';
@@ -20,6 +20,7 @@ export type StormPhaseName = 'idle' | 'one-file' | 'all-file' | 'reload';
 /** What the ping client (loadgen ping) reports: lines sent on schedule, answered, and the answers' delay. */
 export interface PingResult {
   samples: number; sent: number; unanswered: number; failed: number; p50Us: number; p99Us: number; p999Us: number; maxUs: number;
+  cpuUser: number; cpuSys: number;
 }
 
 /** One phase of one target in one round. */
@@ -37,12 +38,14 @@ export interface StormPhase {
   reconcileMs: number;
   /** Target CPU (cores) over the phase, retired workers and child processes included. */
   cpuCores: number;
+  /** The bench's own git commits and config writes (cores), on the same machine. */
+  driverCores?: number;
 }
 
 export interface StormRound { kind: TargetKind; round: number; phases: StormPhase[] }
 
 export interface StormResults {
-  routes: number; files: number; seconds: number; concurrency: number; pingIntervalMs: number; reloadEveryMs: number;
+  routes: number; files: number; seconds: number; concurrency: number; pingIntervalMs: number; reloadEveryMs: number; minCommitGapMs?: number;
   rounds: StormRound[];
 }
 
@@ -53,6 +56,8 @@ export interface StormOptions {
   readonly concurrency: number;
   readonly pingIntervalMs: number;
   readonly reloadEveryMs: number;
+  /** tcpshift: at least this long from one commit to the next (0: back to back). */
+  readonly minCommitGapMs: number;
   readonly kinds: readonly TargetKind[];
   readonly versions: Partial<Record<TargetKind, string>>;
 }
@@ -61,7 +66,7 @@ export interface StormOptions {
 export async function measureStorm(bin: string, u: Upstreams, workDir: string, o: StormOptions, log: (s: string) => void): Promise<StormResults> {
   const out: StormResults = {
     routes: o.routes, files: Math.ceil(o.routes / 100), seconds: o.seconds, concurrency: o.concurrency,
-    pingIntervalMs: o.pingIntervalMs, reloadEveryMs: o.reloadEveryMs, rounds: [],
+    pingIntervalMs: o.pingIntervalMs, reloadEveryMs: o.reloadEveryMs, minCommitGapMs: o.minCommitGapMs, rounds: [],
   };
   for (let r = 1; r <= o.rounds; r++) {
     for (const kind of o.kinds) {
@@ -91,13 +96,14 @@ export async function measureStorm(bin: string, u: Upstreams, workDir: string, o
 /** The load for `o.seconds` while the phase's driver changes the config; the driver stops with the load. */
 async function runPhase(bin: string, t: BigTarget, rr: RouteRepo, phase: StormPhaseName, o: StormOptions): Promise<StormPhase> {
   const c0 = cpuSecondsWithReaped(t.pids());
+  const self0 = reapedChildrenSeconds();
   const ping = loadgen<PingResult>(bin, ['ping', '127.0.0.1', rr.pingPort, o.seconds, o.pingIntervalMs]);
   const conn = loadgen<ConnResult>(bin, ['conn', '127.0.0.1', rr.echoPort, o.concurrency, o.seconds]);
   let done = false;
   const finished = Promise.allSettled([ping, conn]).then(() => (done = true));
   const reloadsBefore = t.peer?.reloadsDone() ?? 0;
   // settled at once so that a failing driver is reported after the load, not as an unhandled rejection
-  const driven = (phase === 'idle' ? Promise.resolve({ changes: 0, applied: 0, durations: [] as number[] }) : drive(t, rr, phase, () => done, o.reloadEveryMs))
+  const driven = (phase === 'idle' ? Promise.resolve({ changes: 0, applied: 0, durations: [] as number[] }) : drive(t, rr, phase, () => done, o))
     .then((v) => ({ v }), (err: unknown) => ({ err }));
   await finished;
   const dr = await driven;
@@ -105,6 +111,8 @@ async function runPhase(bin: string, t: BigTarget, rr: RouteRepo, phase: StormPh
   const d = dr.v;
   const c1 = cpuSecondsWithReaped(t.pids());
   const [p, c] = [await ping, await conn];
+  // this process's reaped children: the git commits, and the two load generators (their own count taken off)
+  const driver = reapedChildrenSeconds() - self0 - (p.cpuUser + p.cpuSys + c.cpuUser + c.cpuSys);
   if (t.peer) {
     await sleep(300); // the last reload's new worker
     d.applied = t.peer.reloadsDone() - reloadsBefore;
@@ -113,6 +121,7 @@ async function runPhase(bin: string, t: BigTarget, rr: RouteRepo, phase: StormPh
     phase, rate: c.rate, errors: c.errors, pingP50Us: Number(p.p50Us), pingP99Us: Number(p.p99Us), pingMaxUs: Number(p.maxUs), // absent when no line was answered // lines due in the phase that got no answer: unanswered, or never sent once the connection failed
     pingErrors: Math.max(p.unanswered, Math.floor(o.seconds / (o.pingIntervalMs / 1000)) - p.samples),
     changes: d.changes, applied: d.applied, reconcileMs: median(d.durations), cpuCores: (c1 - c0) / c.seconds,
+    driverCores: Math.max(0, driver) / c.seconds,
   };
 }
 
@@ -121,22 +130,25 @@ async function runPhase(bin: string, t: BigTarget, rr: RouteRepo, phase: StormPh
  * comes once the run finished, then the next. Peers: a reload every `everyMs`, each with every
  * route's weights changed.
  */
-async function drive(t: BigTarget, rr: RouteRepo, phase: StormPhaseName, stopped: () => boolean, everyMs: number): Promise<{ changes: number; applied: number; durations: number[] }> {
+async function drive(t: BigTarget, rr: RouteRepo, phase: StormPhaseName, stopped: () => boolean, o: StormOptions): Promise<{ changes: number; applied: number; durations: number[] }> {
   let changes = 0;
   let applied = 0;
   const durations: number[] = [];
   if (t.tcpshift && t.repo) {
     while (!stopped()) {
+      const started = Date.now();
       // one-file: files 1…n-1 in turn (file 0 holds the untouched routes); all-file: every file
       const files = phase === 'one-file' ? rr.touch(1 + (changes % Math.max(1, rr.files - 1))) : rr.touchAll();
       t.repo.update(files, `storm ${phase} ${++changes}`);
       const run = await t.tcpshift.reconcileRun();
       if (run.outcome === 'applied') applied++;
       durations.push(run.durationMs);
+      await sleep(Math.max(0, started + o.minCommitGapMs - Date.now()));
     }
     return { changes, applied, durations };
   }
   if (!t.peer) throw new Error(`${t.kind}: nothing to drive`);
+  const everyMs = o.reloadEveryMs;
   for (let next = Date.now(); !stopped(); next += everyMs) {
     rr.touchAll();
     t.peer.reload(rr.pools());
