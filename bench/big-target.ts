@@ -13,6 +13,8 @@ import type { TargetKind } from './targets';
 export interface BigTarget {
   readonly kind: TargetKind;
   readonly dir: string;
+  /** performance.now() just before the process was spawned (after its repo was written). */
+  readonly spawnedAt: number;
   pids(): number[];
   stop(): Promise<void>;
   /** tcpshift: the process and the git repo it follows. */
@@ -42,15 +44,17 @@ export async function launchBig(kind: TargetKind, rr: RouteRepo, adminPort: numb
   if (kind === 'tcpshift' || kind === 'tcpshift-js') {
     const repo = rr.createRepo(join(dir, 'repo'));
     const logFile = join(dir, 'tcpshift.log');
+    const spawnedAt = performance.now();
     const t = await startTcpshift({
       repo: repo.dir, stateDir: join(dir, 'state'), logFile, readyPorts: o.readyPorts ?? [rr.echoPort, rr.pingPort], adminPort,
       watch: o.watch ?? true, ...(o.tcpshiftArgs ? { extraArgs: o.tcpshiftArgs } : {}),
       ...(kind === 'tcpshift-js' ? { env: { ...process.env, TCPSHIFT_NATIVE: '0' } } : {}),
       ...(o.readyTimeoutMs ? { readyTimeoutMs: o.readyTimeoutMs } : {}),
     });
-    return { kind, dir, pids: () => processTree(t.proc.pid), stop: () => t.stop(), tcpshift: t, repo, logFile };
+    return { kind, dir, spawnedAt, pids: () => processTree(t.proc.pid), stop: () => t.stop(), tcpshift: t, repo, logFile };
   }
   if (kind !== 'haproxy' && kind !== 'nginx') throw new Error(`${kind} cannot serve the big repo`);
+  const spawnedAt = performance.now();
   const peer = kind === 'haproxy'
     ? startHaproxy(dir, rr.pools(), o.versions.haproxy ?? '?', true)
     : startNginx(dir, rr.pools(), o.versions.nginx ?? '?', true);
@@ -65,5 +69,5 @@ export async function launchBig(kind: TargetKind, rr: RouteRepo, adminPort: numb
     await peer.stop();
     throw err;
   }
-  return { kind, dir, pids: () => processTree(peer.proc.pid), stop: () => peer.stop(), peer };
+  return { kind, dir, spawnedAt, pids: () => processTree(peer.proc.pid), stop: () => peer.stop(), peer };
 }

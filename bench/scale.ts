@@ -98,9 +98,9 @@ async function measureSize(u: Upstreams, workDir: string, size: number, o: Scale
   const rr = new RouteRepo(ports.slice(0, size), u);
   const row = emptyRow(size, rr.files);
   log(`scale ${size} routes: starting tcpshift (${rr.files} files)`);
-  const t0 = performance.now();
-  // ready at once (no ports): the cold start is timed here, on every listener
+  // ready at once (no ports): the cold start is timed here, on every listener, from the spawn
   const t = await launchBig('tcpshift', rr, ports[size]!, workDir, { versions: {}, watch: true, readyPorts: [] });
+  const t0 = t.spawnedAt;
   const { tcpshift: ts, repo, logFile } = t;
   if (!ts || !repo || !logFile) throw new Error('launchBig did not start tcpshift');
   try {

@@ -106,10 +106,10 @@ async function runPhase(bin: string, t: BigTarget, rr: RouteRepo, phase: StormPh
   const driven = (phase === 'idle' ? Promise.resolve({ changes: 0, applied: 0, durations: [] as number[] }) : drive(t, rr, phase, () => done, o))
     .then((v) => ({ v }), (err: unknown) => ({ err }));
   await finished;
+  const c1 = cpuSecondsWithReaped(t.pids()); // over the load's window (a reconcile still running is not counted)
   const dr = await driven;
   if ('err' in dr) throw dr.err;
   const d = dr.v;
-  const c1 = cpuSecondsWithReaped(t.pids());
   const [p, c] = [await ping, await conn];
   // this process's reaped children: the git commits, and the two load generators (their own count taken off)
   const driver = reapedChildrenSeconds() - self0 - (p.cpuUser + p.cpuSys + c.cpuUser + c.cpuSys);
@@ -118,7 +118,10 @@ async function runPhase(bin: string, t: BigTarget, rr: RouteRepo, phase: StormPh
     d.applied = t.peer.reloadsDone() - reloadsBefore;
   }
   return {
-    phase, rate: c.rate, errors: c.errors, pingP50Us: Number(p.p50Us), pingP99Us: Number(p.p99Us), pingMaxUs: Number(p.maxUs), // absent when no line was answered // lines due in the phase that got no answer: unanswered, or never sent once the connection failed
+    phase, rate: c.rate, errors: c.errors,
+    // NaN when no line was answered (the client then prints no percentiles)
+    pingP50Us: Number(p.p50Us), pingP99Us: Number(p.p99Us), pingMaxUs: Number(p.maxUs),
+    // lines due in the phase that got no answer: unanswered, or never sent once the connection failed
     pingErrors: Math.max(p.unanswered, Math.floor(o.seconds / (o.pingIntervalMs / 1000)) - p.samples),
     changes: d.changes, applied: d.applied, reconcileMs: median(d.durations), cpuCores: (c1 - c0) / c.seconds,
     driverCores: Math.max(0, driver) / c.seconds,
