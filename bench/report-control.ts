@@ -3,6 +3,7 @@
  * per proxied connection, workers 1 vs 2 — each with its medians, ratios, target and met/missed.
  */
 import type { ConnSample } from './measure';
+import type { HostileResult } from './hostile';
 import type { ScaleRow } from './scale';
 import { fmt, median } from './stats';
 import type { StormPhase, StormPhaseName, StormResults } from './storm';
@@ -15,6 +16,7 @@ export interface ControlResults {
   storm?: StormResults | null;
   scale?: ScaleRow[] | null;
   workers?: WorkersResult | null;
+  hostile?: HostileResult | null;
 }
 
 /** One target row: what was measured, the goal and whether it was met. */
@@ -60,6 +62,13 @@ export function controlGoals(r: ControlResults): ControlGoal[] {
     out.push(goal(`${fmt(row.routes)} routes: one-file commit → serving, median of ${row.commitMs.length}`, median(row.commitMs) / 1000, '<=', 0.3 * f, ' s', 3));
     out.push(goal(`${fmt(row.routes)} routes: RSS after the commits (peak ${fmt(row.peakRssMB)} MB)`, row.rssAfterMB, '<=', 400 * f, ' MB', 0));
   }
+  const h = r.hostile;
+  if (h) {
+    const stall = h.unanswered > 0 ? NaN : h.pingMaxUs / 1000;
+    out.push(h.unanswered > 0
+      ? { label: `hostile ${fmt(h.bytes / 2 ** 20, 1)} MiB commit: longest wait of an open connection`, measured: `> ${fmt(h.windowS + 10)} s (${fmt(h.unanswered)} lines unanswered)`, goal: '≤ 50 ms', met: '**missed**' }
+      : goal(`hostile ${fmt(h.bytes / 2 ** 20, 1)} MiB commit (${h.outcome}): longest wait of an open connection`, stall, '<=', 50, ' ms', 1));
+  }
   const cpu = (k: TargetKind) => median((r.conn[k] ?? []).map((x) => x.cpuUsPerConn));
   const peers = (['haproxy', 'nginx'] as TargetKind[]).filter((k) => Number.isFinite(cpu(k)));
   if (Number.isFinite(cpu('tcpshift')) && peers.length > 0) {
@@ -74,7 +83,18 @@ export function renderControl(out: string[], r: ControlResults, rounds: number):
   if (r.storm) renderStorm(out, r.storm);
   if (r.scale && r.scale.length > 0) renderScale(out, r.scale);
   renderCpu(out, r, rounds);
+  if (r.hostile) renderHostile(out, r.hostile);
   if (r.workers) renderWorkers(out, r.workers);
+}
+
+function renderHostile(out: string[], h: HostileResult): void {
+  out.push('## Hostile commit', '');
+  out.push(
+    `tcpshift serving 100 routes; one commit adds ${h.files} files of just under 1 MiB each (the per-file cap), ${fmt(h.bytes / 2 ** 20, 1)} MiB in all (the commit cap is 16 MiB), of ${fmt(h.documents)} small \`kind: Service\` documents, then \`POST /reconcile\`. Meanwhile a client sends a 5-byte line every 5 ms on a connection opened before, through an untouched route, for ${fmt(h.windowS)} s (answers awaited 10 s more).`, '',
+  );
+  out.push('| outcome | reconcile (ms) | open connection p99 idle → during (ms) | longest wait (ms) | lines unanswered | RSS before → peak (MB) | route serving after |', '|---|---:|---:|---:|---:|---:|---|');
+  out.push(`| ${h.outcome} | ${fmt(h.durationMs)} | ${fmt(h.idleP99Us / 1000, 2)} → ${fmt(h.pingP99Us / 1000, 2)} | ${fmt(h.pingMaxUs / 1000, 1)} | ${fmt(h.unanswered)} | ${fmt(h.rssBeforeMB)} → ${fmt(h.peakRssMB)} | ${h.servingAfter ? 'yes' : '**no**'} |`);
+  out.push('', 'Target: rejected or applied, never an open connection stalled more than 50 ms, never an RSS above the bound the README states (compare the peak above with it).', '');
 }
 
 function renderStorm(out: string[], s: StormResults): void {

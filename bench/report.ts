@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import type { CommitLatency } from './commit';
 import type { BulkSample, ConnSample, LatSample, MemSample } from './measure';
+import type { HostileResult } from './hostile';
 import type { VariantResult } from './pumps';
 import { controlGoals, renderControl } from './report-control';
 import type { ScaleRow } from './scale';
@@ -40,6 +41,7 @@ export interface Results {
   storm?: StormResults | null;
   scale?: ScaleRow[] | null;
   workers?: WorkersResult | null;
+  hostile?: HostileResult | null;
 }
 
 /** What the bench runs on. */

@@ -16,13 +16,14 @@ import { APT_LINE, peerVersion } from './peers';
 import { installCleanup, stopAll } from './procs';
 import { machineInfo, renderReport, type Results } from './report';
 import { measureSwapCost, measureSwapUnderLoad, type SwapCost, type SwapUnderLoad } from './swap';
+import { measureHostile } from './hostile';
 import { measureScale } from './scale';
 import { measureStorm } from './storm';
 import { launch, type Target, type TargetKind, type Upstreams } from './targets';
 import { measureWorkers } from './workers';
 import { BENCH_DIR, buildTool, startBackend } from './tools';
 
-const MEASURES = ['conn', 'bulk', 'lat', 'mem', 'swap', 'commit', 'paths', 'storm', 'scale', 'cpu', 'workers'] as const;
+const MEASURES = ['conn', 'bulk', 'lat', 'mem', 'swap', 'commit', 'paths', 'storm', 'scale', 'cpu', 'workers', 'hostile'] as const;
 type Measure = (typeof MEASURES)[number];
 
 function options() {
@@ -70,6 +71,9 @@ function options() {
     stormCommitGapMs: Number(values['storm-commit-gap']),
     scaleSizes: (values['scale-sizes'] ?? (quick ? '1000' : '1000,5000,10000')).split(',').filter(Boolean).map(Number),
     scaleTrials: Number(values['scale-trials'] ?? (quick ? 2 : 5)),
+    /** Files of just under 1 MiB in the hostile commit: 16 stay under the 16 MiB commit cap. */
+    hostileFiles: quick ? 2 : 16,
+    hostileWindowS: quick ? 10 : 40,
     /** Per size: commits stop once they took this long together (at least one is measured). */
     scaleBudgetS: quick ? 30 : 90,
     targets: values.targets!.split(',').filter(Boolean) as TargetKind[],
@@ -116,7 +120,7 @@ async function main(): Promise<void> {
   const results: Results = {
     machine: machineInfo(versions), command: commandLine(), quick: o.quick, options: { ...o, only: [...o.only], targets: kinds },
     conn: {}, bulk: {}, lat: {}, mem: {}, swapCost: null, swapLoad: null, commit: [], paths: [], missing,
-    storm: null, scale: null, workers: null,
+    storm: null, scale: null, workers: null, hostile: null,
     background: await backgroundLoad(),
   };
   if (results.background > 0.2) log(`note: the machine was already busy before the bench (${results.background.toFixed(2)} cores); results will be noisier`);
@@ -212,6 +216,9 @@ async function run(o: ReturnType<typeof options>, kinds: TargetKind[], u: Upstre
     results.scale = await measureScale(u, workDir, {
       sizes: o.scaleSizes, trials: o.scaleTrials, budgetS: o.scaleBudgetS, coldTimeoutS: 180, commitTimeoutS: 60,
     }, log);
+  }
+  if (wants('hostile')) {
+    results.hostile = await measureHostile(bin, u, workDir, { files: o.hostileFiles, windowS: o.hostileWindowS, reconcileTimeoutS: 110 }, log);
   }
   if (wants('workers')) {
     results.workers = await measureWorkers(bin, u, {

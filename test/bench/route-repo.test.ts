@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hostileFiles } from '../../bench/hostile';
 import { lowPorts } from '../../bench/ports';
 import { RouteRepo } from '../../bench/route-repo';
 import { tcpshift } from '../helpers/cli';
@@ -39,7 +40,7 @@ describe('bench RouteRepo', () => {
     expect((r.stdout + r.stderr).trim()).toMatch(/^valid: .*\b1000 listener/);
     expect(rr.pools()).toHaveLength(1000);
     expect(rr.pools().every((p) => p.upstreams.length > 0 && p.upstreams.every((u) => u.weight > 0))).toBe(true);
-  });
+  }, 60_000);
 
   it('a one-file change touches one file; an all-file change keeps the untouched routes as they were', () => {
     const ports = Array.from({ length: 300 }, (_, i) => 3000 + i);
@@ -64,4 +65,17 @@ describe('bench RouteRepo', () => {
     expect(new Set(ports).size).toBe(50);
     expect(ports.every((p) => p >= 3000 && p < 20000 && p !== 15000)).toBe(true);
   });
+
+  it('the hostile commit stays inside the caps: every file under 1 MiB, all under 16 MiB, and it validates', () => {
+    const h = hostileFiles(16);
+    const sizes = Object.values(h.files).map((t) => Buffer.byteLength(t));
+    expect(sizes).toHaveLength(16);
+    expect(Math.max(...sizes)).toBeLessThan(1 << 20);
+    expect(h.bytes).toBe(sizes.reduce((a, b) => a + b, 0));
+    expect(h.bytes).toBeLessThan(16 << 20);
+    const dir = writeTree({ 'hostile-00.yaml': h.files['hostile-00.yaml']! });
+    dirs.push(dir);
+    const r = tcpshift(['validate', '-q', dir]);
+    expect(r.code).toBe(0);
+  }, 60_000);
 });
