@@ -64,9 +64,9 @@ export function controlGoals(r: ControlResults): ControlGoal[] {
   }
   const h = r.hostile;
   if (h) {
-    const stall = h.unanswered > 0 ? NaN : h.pingMaxUs / 1000;
+    const stall = h.pingMaxUs / 1000;
     out.push(h.unanswered > 0
-      ? { label: `hostile ${fmt(h.bytes / 2 ** 20, 1)} MiB commit: longest wait of an open connection`, measured: `> ${fmt(h.windowS + 10)} s (${fmt(h.unanswered)} lines unanswered)`, goal: '≤ 50 ms', met: '**missed**' }
+      ? { label: `hostile ${fmt(h.bytes / 2 ** 20, 1)} MiB commit (${h.outcome}): longest wait of an open connection`, measured: `≥ ${fmt(hostileWaitFloorS(h), 1)} s (${fmt(h.unanswered)} lines never answered)`, goal: '≤ 50 ms', met: '**missed**' }
       : goal(`hostile ${fmt(h.bytes / 2 ** 20, 1)} MiB commit (${h.outcome}): longest wait of an open connection`, stall, '<=', 50, ' ms', 1));
   }
   const cpu = (k: TargetKind) => median((r.conn[k] ?? []).map((x) => x.cpuUsPerConn));
@@ -87,13 +87,21 @@ export function renderControl(out: string[], r: ControlResults, rounds: number):
   if (r.workers) renderWorkers(out, r.workers);
 }
 
+/**
+ * When lines went unanswered, the first of them (due after the answered ones, 5 ms apart) waited at
+ * least until the client gave up, 10 s after the window: a floor for the longest wait (s).
+ */
+function hostileWaitFloorS(h: HostileResult): number {
+  return h.windowS + 10 - ((h.windowS / 0.005 - h.unanswered) * 0.005);
+}
+
 function renderHostile(out: string[], h: HostileResult): void {
   out.push('## Hostile commit', '');
   out.push(
     `tcpshift serving 100 routes; one commit adds ${h.files} files of just under 1 MiB each (the per-file cap), ${fmt(h.bytes / 2 ** 20, 1)} MiB in all (the commit cap is 16 MiB), of ${fmt(h.documents)} small \`kind: Service\` documents, then \`POST /reconcile\`. Meanwhile a client sends a 5-byte line every 5 ms on a connection opened before, through an untouched route, for ${fmt(h.windowS)} s (answers awaited 10 s more).`, '',
   );
-  out.push('| outcome | reconcile (ms) | open connection p99 idle → during (ms) | longest wait (ms) | lines unanswered | RSS before → peak (MB) | route serving after |', '|---|---:|---:|---:|---:|---:|---|');
-  out.push(`| ${h.outcome} | ${fmt(h.durationMs)} | ${fmt(h.idleP99Us / 1000, 2)} → ${fmt(h.pingP99Us / 1000, 2)} | ${fmt(h.pingMaxUs / 1000, 1)} | ${fmt(h.unanswered)} | ${fmt(h.rssBeforeMB)} → ${fmt(h.peakRssMB)} | ${h.servingAfter ? 'yes' : '**no**'} |`);
+  out.push('| outcome | reconcile (ms) | open connection p99 idle → during, answered lines (ms) | longest wait (ms) | lines unanswered | RSS before → peak (MB) | route serving after |', '|---|---:|---:|---:|---:|---:|---|');
+  out.push(`| ${h.outcome} | ${fmt(h.durationMs)} | ${fmt(h.idleP99Us / 1000, 2)} → ${fmt(h.pingP99Us / 1000, 2)} | ${h.unanswered > 0 ? `≥ ${fmt(hostileWaitFloorS(h) * 1000)}` : fmt(h.pingMaxUs / 1000, 1)} | ${fmt(h.unanswered)} | ${fmt(h.rssBeforeMB)} → ${fmt(h.peakRssMB)} | ${h.servingAfter ? 'yes' : '**no**'} |`);
   out.push('', 'Target: rejected or applied, never an open connection stalled more than 50 ms, never an RSS above the bound the README states (compare the peak above with it).', '');
 }
 

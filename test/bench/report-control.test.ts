@@ -51,4 +51,12 @@ describe('bench report: control-plane targets', () => {
     expect(text).toContain('no `--workers`.');
     expect(text).not.toContain('NaN');
   });
+
+  it('hostile commit: the longest wait against 50 ms, with a floor when lines were never answered', () => {
+    const base = { files: 16, bytes: 16e6, documents: 258_000, outcome: 'applied', durationMs: 70_000, idleP99Us: 3000, idleMaxUs: 4000, pingP99Us: 30_000, windowS: 40, rssBeforeMB: 80, peakRssMB: 640, servingAfter: true };
+    expect(controlGoals({ conn: {}, hostile: { ...base, pingMaxUs: 40_000, unanswered: 0 } })[0]!.met).toBe('met');
+    const g = controlGoals({ conn: {}, hostile: { ...base, pingMaxUs: 40_000, unanswered: 4000 } })[0]!;
+    // 4,000 of 8,000 lines unanswered: the first of them was due at 20 s and waited until 50 s
+    expect([g.measured.startsWith('≥ 30.0 s'), g.met]).toEqual([true, '**missed**']);
+  });
 });
