@@ -6,6 +6,9 @@
  *   loadgen bulk HOST PORT SECONDS               one stream to a sink; the sink answers the byte count at EOF
  *   loadgen hold HOST PORT COUNT                 open COUNT connections (1-byte echo each), print "ready",
  *                                                hold them until stdin closes, then close them all
+ *   loadgen ping HOST PORT SECONDS INTERVAL_MS   one connection opened first, then a 5-byte line every
+ *                                                INTERVAL_MS on schedule (not waiting for answers); each
+ *                                                answer timed from its line's sending
  *
  * Prints one JSON line with the result and its own CPU time (so it can be checked against the
  * direct path: it must not be the bottleneck).
@@ -16,6 +19,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +28,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -211,6 +216,65 @@ static int run_lat(double seconds, double rate) {
   return 0;
 }
 
+/* ---- ping: a small echo every few ms on an already open connection, open loop ---- */
+
+/*
+ * Lines go out on schedule whether or not the earlier ones were answered (the socket buffer holds
+ * them through a stall), so each answer is timed from when its line was sent on time: a stall of
+ * S seconds shows as answers up to S late, and a slow answer delays no later line's sending.
+ */
+static int run_ping(double seconds, double interval_ms) {
+  int fd = new_socket(0);
+  if (connect(fd, (struct sockaddr *)&target, sizeof target) < 0) die("connect");
+  char buf[4096];
+  /* one exchange first, not recorded: the connection is open and proxied before the clock starts */
+  if (write(fd, "hello", 5) != 5 || read_full(fd, buf, 5) < 0) die("ping warm-up");
+  fcntl(fd, F_SETFL, O_NONBLOCK);
+  double step = interval_ms / 1e3;
+  long cap = (long)(seconds / step) + 2;
+  double *due = malloc(cap * sizeof *due), *lat = malloc(cap * sizeof *lat);
+  long sent = 0, answered = 0, failed = 0;
+  long long received = 0;
+  double t0 = now_s(), end = t0 + seconds, give_up = end + 10;
+  for (;;) {
+    double t = now_s();
+    while (sent < cap && t0 + sent * step <= t && t0 + sent * step <= end) {
+      if (write(fd, "hello", 5) != 5) { failed = 1; break; }
+      due[sent] = t0 + sent * step;
+      sent++;
+    }
+    int more = sent < cap && t0 + sent * step <= end;
+    if (failed || (!more && answered == sent) || t > give_up) break;
+    double wake = more ? t0 + sent * step : give_up;
+    int wait_ms = (int)((wake - now_s()) * 1e3 + 0.999);
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+    if (poll(&pfd, 1, wait_ms < 0 ? 0 : wait_ms) <= 0) continue;
+    ssize_t r = read(fd, buf, sizeof buf);
+    if (r == 0 || (r < 0 && errno != EAGAIN)) { failed = 1; break; }
+    if (r < 0) continue;
+    received += r;
+    double got = now_s();
+    while (answered < sent && received >= (answered + 1) * 5) {
+      lat[answered] = got - due[answered];
+      answered++;
+    }
+  }
+  close(fd);
+  long n = answered;
+  double u, sy;
+  cpu_times(&u, &sy);
+  if (n == 0) {
+    /* still a result (the report counts the lines lost), not a failure of the tool */
+    printf("{\"mode\":\"ping\",\"samples\":0,\"sent\":%ld,\"unanswered\":%ld,\"failed\":%ld}\n", sent, sent, failed);
+    return 0;
+  }
+  qsort(lat, n, sizeof *lat, cmp_double);
+  printf("{\"mode\":\"ping\",\"samples\":%ld,\"sent\":%ld,\"unanswered\":%ld,\"failed\":%ld,\"p50Us\":%.1f,\"p99Us\":%.1f,\"p999Us\":%.1f,\"maxUs\":%.1f,"
+         "\"cpuUser\":%.3f,\"cpuSys\":%.3f}\n",
+         n, sent, sent - answered, failed, lat[n / 2] * 1e6, lat[n * 99 / 100] * 1e6, lat[n * 999 / 1000] * 1e6, lat[n - 1] * 1e6, u, sy);
+  return 0;
+}
+
 /* ---- bulk: one stream to a sink ---- */
 
 static int run_bulk(double seconds) {
@@ -294,7 +358,7 @@ static int run_hold(int count) {
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: loadgen conn|lat|bulk|hold HOST PORT ...\n");
+    fprintf(stderr, "usage: loadgen conn|lat|bulk|hold|ping HOST PORT ...\n");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -306,6 +370,7 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "lat") && argc == 6) return run_lat(atof(argv[4]), atof(argv[5]));
   if (!strcmp(mode, "bulk") && argc == 5) return run_bulk(atof(argv[4]));
   if (!strcmp(mode, "hold") && argc == 5) return run_hold(atoi(argv[4]));
+  if (!strcmp(mode, "ping") && argc == 6) return run_ping(atof(argv[4]), atof(argv[5]));
   fprintf(stderr, "loadgen: bad arguments\n");
   return 2;
 }

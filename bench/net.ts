@@ -1,22 +1,13 @@
 /** Small socket helpers for the orchestrator: free ports, readiness and probes. */
 import * as net from 'node:net';
+import { lowPorts } from './ports';
 
-/** `n` ports the OS calls free right now (all held open together, so they are distinct). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers: net.Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = net.createServer();
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => resolve());
-      });
-      servers.push(s);
-    }
-    return servers.map((s) => (s.address() as net.AddressInfo).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  }
+/**
+ * `n` distinct ports free right now, from below the ephemeral range (bench/ports.ts): a port from
+ * listen(0) could be taken by an outgoing connection before the target binds it.
+ */
+export function freePorts(n: number): Promise<number[]> {
+  return lowPorts(n);
 }
 
 /** Connects, writes `hello`, resolves true when it is echoed back within `timeoutMs`. */

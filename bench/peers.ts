@@ -4,7 +4,7 @@
  * nginx gets `proxy_half_close on` (off by default), as tcpshift and HAProxy pass half-closes on.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, stop, type Proc } from './procs';
 
@@ -21,6 +21,10 @@ export interface Pool {
 export interface Peer {
   readonly proc: Proc;
   readonly version: string;
+  /** Writes the config for `pools` and asks the running peer to load it (started with `reloadable` only). */
+  reload(pools: readonly Pool[]): void;
+  /** Reloads the peer's own log says it completed (a new worker started), for `reloadable` peers. */
+  reloadsDone(): number;
   stop(): Promise<void>;
 }
 
@@ -35,12 +39,12 @@ export function peerVersion(name: 'haproxy' | 'nginx'): string | null {
   return m?.[1] ?? text.split('\n')[0]!.trim();
 }
 
-/** Writes the HAProxy config for `pools` under `dir` and starts it in the foreground. */
-export function startHaproxy(dir: string, pools: readonly Pool[], version: string): Peer {
-  const cfg = [
+function haproxyConfig(pools: readonly Pool[], reloadable: boolean): string {
+  return [
     'global',
     '  maxconn 9000',
-    '  log stderr format raw local0 emerg',
+    // the master-worker's own log (new worker forked, old one leaving) goes to its stderr, counted by reloadsDone()
+    reloadable ? '  log stderr format raw local0 notice' : '  log stderr format raw local0 emerg',
     'defaults',
     '  mode tcp',
     '  timeout connect 10s',
@@ -54,20 +58,46 @@ export function startHaproxy(dir: string, pools: readonly Pool[], version: strin
     ]),
     '',
   ].join('\n');
-  const file = join(dir, 'haproxy.cfg');
-  writeFileSync(file, cfg);
-  const proc = start('haproxy', 'haproxy', ['-db', '-f', file], { logFile: join(dir, 'haproxy.log') });
-  return { proc, version, stop: () => stop(proc) };
 }
 
-/** Writes the nginx config for `pools` under `dir` and starts it (master + one worker per core). */
-export function startNginx(dir: string, pools: readonly Pool[], version: string): Peer {
-  const cfg = [
+function countLines(file: string, match: RegExp): number {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter((l) => match.test(l)).length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Writes the HAProxy config for `pools` under `dir` and starts it in the foreground. `reloadable`:
+ * master-worker mode (`-W`); reload() is a seamless reload (SIGUSR2 to the master: a new worker
+ * takes the listening sockets over from the old one, which finishes its open connections).
+ */
+export function startHaproxy(dir: string, pools: readonly Pool[], version: string, reloadable = false): Peer {
+  const file = join(dir, 'haproxy.cfg');
+  const logFile = join(dir, 'haproxy.log');
+  writeFileSync(file, haproxyConfig(pools, reloadable));
+  const proc = start('haproxy', 'haproxy', [...(reloadable ? ['-W'] : []), '-db', '-f', file], { logFile });
+  const forkedAtStart = 1;
+  return {
+    proc, version,
+    reload(next) {
+      writeFileSync(file, haproxyConfig(next, reloadable));
+      process.kill(proc.pid, 'SIGUSR2');
+    },
+    reloadsDone: () => Math.max(0, countLines(logFile, /: New worker \(\d+\) forked/) - forkedAtStart),
+    stop: () => stop(proc),
+  };
+}
+
+function nginxConfig(dir: string, pools: readonly Pool[], reloadable: boolean): string {
+  return [
     `load_module ${NGINX_STREAM_MODULE};`,
     'worker_processes auto;',
     'worker_rlimit_nofile 20000;',
     `pid ${join(dir, 'nginx.pid')};`,
-    `error_log ${join(dir, 'nginx-error.log')} error;`,
+    // notice: the master logs each reconfiguration, counted by reloadsDone()
+    `error_log ${join(dir, 'nginx-error.log')} ${reloadable ? 'notice' : 'error'};`,
     'events { worker_connections 12000; }',
     'stream {',
     ...pools.flatMap((p, i) => [
@@ -79,8 +109,26 @@ export function startNginx(dir: string, pools: readonly Pool[], version: string)
     '}',
     '',
   ].join('\n');
+}
+
+/**
+ * Writes the nginx config for `pools` under `dir` and starts it (master + one worker per core).
+ * reload() is `nginx -s reload` (SIGHUP to the master: new workers with the new config, the old
+ * ones finish their open connections).
+ */
+export function startNginx(dir: string, pools: readonly Pool[], version: string, reloadable = false): Peer {
   const file = join(dir, 'nginx.conf');
-  writeFileSync(file, cfg);
-  const proc = start('nginx', 'nginx', ['-e', join(dir, 'nginx-error.log'), '-p', dir, '-c', file, '-g', 'daemon off;'], { logFile: join(dir, 'nginx.log') });
-  return { proc, version, stop: () => stop(proc) };
+  const errorLog = join(dir, 'nginx-error.log');
+  writeFileSync(file, nginxConfig(dir, pools, reloadable));
+  const proc = start('nginx', 'nginx', ['-e', errorLog, '-p', dir, '-c', file, '-g', 'daemon off;'], { logFile: join(dir, 'nginx.log') });
+  return {
+    proc, version,
+    reload(next) {
+      writeFileSync(file, nginxConfig(dir, next, reloadable));
+      process.kill(proc.pid, 'SIGHUP');
+    },
+    // nginx logs "signal 1 (SIGHUP) received from …, reconfiguring", then "reconfiguring" alone
+    reloadsDone: () => countLines(errorLog, /: reconfiguring$/),
+    stop: () => stop(proc),
+  };
 }

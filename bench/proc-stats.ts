@@ -71,3 +71,42 @@ export function systemBusySeconds(): number {
   const idle = (f[3] ?? 0) + (f[4] ?? 0);
   return (total - idle) / TICK;
 }
+
+/**
+ * CPU seconds of the given processes including their children that have exited and been reaped
+ * (cutime + cstime): old HAProxy/nginx workers retired by a reload, git processes tcpshift ran.
+ */
+export function cpuSecondsWithReaped(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / TICK;
+}
+
+/** Peak resident memory (VmHWM) summed over the given processes, in bytes. */
+export function peakRssBytes(pids: readonly number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // gone
+    }
+  }
+  return kb * 1024;
+}
+
+/** CPU seconds of this process's children that have exited and been reaped (cutime + cstime). */
+export function reapedChildrenSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) / TICK;
+}

@@ -28,6 +28,11 @@ export function start(name: string, cmd: string, args: readonly string[], opts: 
   };
   const child = spawn(cmd, args, spawnOpts);
   if (fd !== null) closeSync(fd);
+  return adopt(name, cmd, child);
+}
+
+/** Tracks a child spawned elsewhere with `detached: true`, so that it is stopped with the rest. */
+export function adopt(name: string, cmd: string, child: ChildProcess): Proc {
   if (child.pid === undefined) throw new Error(`${name}: could not start ${cmd}`);
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ?? String(code)));

@@ -30,6 +30,17 @@ export class Repo {
     this.git('add', '-A');
   }
 
+  /** Writes `files` over the ones there (leaving the others), stages and commits them; returns the new SHA. */
+  update(files: Record<string, string>, message = 'bench'): string {
+    for (const [name, text] of Object.entries(files)) {
+      const path = join(this.dir, 'manifests', name);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, text);
+    }
+    this.git('add', '-A');
+    return this.commitStaged(message);
+  }
+
   /** Commits what is staged; returns the new SHA. */
   commitStaged(message: string): string {
     this.git('commit', '-q', '--allow-empty', '-m', message);

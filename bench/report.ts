@@ -5,7 +5,12 @@ import * as os from 'node:os';
 import { join } from 'node:path';
 import type { CommitLatency } from './commit';
 import type { BulkSample, ConnSample, LatSample, MemSample } from './measure';
+import type { HostileResult } from './hostile';
 import type { VariantResult } from './pumps';
+import { controlGoals, renderControl } from './report-control';
+import type { ScaleRow } from './scale';
+import type { StormResults } from './storm';
+import type { WorkersResult } from './workers';
 import { fmt, median } from './stats';
 import type { SwapCost, SwapUnderLoad } from './swap';
 import type { TargetKind } from './targets';
@@ -32,6 +37,11 @@ export interface Results {
   missing: string[];
   /** Cores busy before the bench started. */
   background: number;
+  /** Issue 15's sections (absent in results saved before them). */
+  storm?: StormResults | null;
+  scale?: ScaleRow[] | null;
+  workers?: WorkersResult | null;
+  hostile?: HostileResult | null;
 }
 
 /** What the bench runs on. */
@@ -72,7 +82,7 @@ export function renderReport(r: Results): string {
     `- Machine: ${m.cores} cores (${m.cpu}), ${m.memGB} GB RAM, Linux ${m.kernel}`,
     `- Node ${m.node}, git ${m.git}; HAProxy ${m.versions.haproxy ?? 'not installed'}, nginx ${m.versions.nginx ?? 'not installed'} (stream module)`,
     `- Run: ${m.date}, command \`${r.command}\``,
-    `- Method: every target on 127.0.0.1 in front of the same C epoll backends; the same C load generator (one thread) drives all of them, targets alternating within each round (${kinds.map((k) => NAMES[k]).join(' → ')}), ${String(r.options['rounds'])} round(s), medians reported. tcpshift is \`node dist/cli/main.js run --repo <temp git repo>\` with 80/20 weights (native data path; "tcpshift, JS path" is the same process with TCPSHIFT_NATIVE=0); HAProxy and nginx get the same two weighted upstreams.`,
+    ...(kinds.length === 0 ? [] : [`- Method: every target on 127.0.0.1 in front of the same C epoll backends; the same C load generator (one thread) drives all of them, targets alternating within each round (${kinds.map((k) => NAMES[k]).join(' → ')}), ${String(r.options['rounds'])} round(s), medians reported. tcpshift is \`node dist/cli/main.js run --repo <temp git repo>\` with 80/20 weights (native data path; "tcpshift, JS path" is the same process with TCPSHIFT_NATIVE=0); HAProxy and nginx get the same two weighted upstreams.`]),
   );
   out.push(`- Other load on the machine before the run: ${fmt(r.background, 2)} cores busy`);
   if (r.missing.length > 0) out.push(`- Not installed, not measured: ${r.missing.join(', ')}`);
@@ -86,7 +96,6 @@ export function renderReport(r: Results): string {
   const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : NaN);
 
   out.push('## Targets', '');
-  out.push('| Target | tcpshift | Measured ratio | Goal | Met |', '|---|---|---|---|---|');
   const goals: Goal[] = [
     { label: 'new connections/s vs HAProxy', value: ratio(connRate('tcpshift'), connRate('haproxy')), vs: 'haproxy', cmp: '>=', bound: 1.1, unit: '×' },
     { label: 'new connections/s vs nginx', value: ratio(connRate('tcpshift'), connRate('nginx')), vs: 'nginx', cmp: '>=', bound: 1.1, unit: '×' },
@@ -102,7 +111,9 @@ export function renderReport(r: Results): string {
   if (r.swapLoad) goals.push({ label: 'failed connections while swapping every 100 ms at full load', value: r.swapLoad.errors, vs: null, cmp: '<=', bound: 0, unit: '' });
   const watch = r.commit.find((c) => c.mode === 'watch');
   if (watch) goals.push({ label: 'commit → serving, median (local watch)', value: watch.medianMs / 1000, vs: null, cmp: '<=', bound: 0.3, unit: ' s' });
-  for (const g of goals) {
+  // a run of other sections only (--only storm, say) measured none of these: no table of dashes
+  if (goals.some((g) => Number.isFinite(g.value))) out.push('| Target | tcpshift | Measured ratio | Goal | Met |', '|---|---|---|---|---|');
+  for (const g of goals.some((x) => Number.isFinite(x.value)) ? goals : []) {
     const digits = g.unit === ' s' ? 3 : g.unit === '' ? 0 : g.unit === ' ms' ? 1 : 2;
     const measured = g.vs === null ? `${fmt(g.value, digits)}${g.unit}` : `${fmt(g.value, 2)}${g.unit}`;
     const met = !Number.isFinite(g.value) ? 'not measured' : (g.cmp === '>=' ? g.value >= g.bound : g.value <= g.bound) ? 'met' : '**missed**';
@@ -110,8 +121,16 @@ export function renderReport(r: Results): string {
     out.push(`| ${g.label} | ${g.vs === null ? measured : describeAbs(g, r)} | ${g.vs === null ? '' : measured} | ${goal} | ${met} |`);
   }
   out.push('');
+  const extra = controlGoals(r);
+  if (extra.length > 0) {
+    out.push('### Control plane, scale and CPU (issue 15)', '');
+    out.push('| Target | Measured | Goal | Met |', '|---|---|---|---|');
+    for (const g of extra) out.push(`| ${g.label} | ${g.measured} | ${g.goal} | ${g.met} |`);
+    out.push('');
+  }
 
   if (kinds.length > 0) renderTargets(out, r, kinds, connRate, bulk, p50, p99, memKB, ratio);
+  renderControl(out, r, Number(r.options['rounds']));
   renderRest(out, r);
   return out.join('\n');
 }

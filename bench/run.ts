@@ -16,10 +16,14 @@ import { APT_LINE, peerVersion } from './peers';
 import { installCleanup, stopAll } from './procs';
 import { machineInfo, renderReport, type Results } from './report';
 import { measureSwapCost, measureSwapUnderLoad, type SwapCost, type SwapUnderLoad } from './swap';
+import { measureHostile } from './hostile';
+import { measureScale } from './scale';
+import { measureStorm } from './storm';
 import { launch, type Target, type TargetKind, type Upstreams } from './targets';
+import { measureWorkers } from './workers';
 import { BENCH_DIR, buildTool, startBackend } from './tools';
 
-const MEASURES = ['conn', 'bulk', 'lat', 'mem', 'swap', 'commit', 'paths'] as const;
+const MEASURES = ['conn', 'bulk', 'lat', 'mem', 'swap', 'commit', 'paths', 'storm', 'scale', 'cpu', 'workers', 'hostile'] as const;
 type Measure = (typeof MEASURES)[number];
 
 function options() {
@@ -34,9 +38,16 @@ function options() {
       keep: { type: 'boolean', default: false },
       connections: { type: 'string' },
       render: { type: 'string' },
+      'storm-targets': { type: 'string', default: 'tcpshift,haproxy,nginx' },
+      'storm-seconds': { type: 'string' },
+      'storm-commit-gap': { type: 'string', default: '0' },
+      'scale-sizes': { type: 'string' },
+      'scale-trials': { type: 'string' },
     },
   });
   const quick = values.quick!;
+  const unknown = values.only!.split(',').filter((m) => m !== '' && !(MEASURES as readonly string[]).includes(m));
+  if (unknown.length > 0) throw new Error(`--only: unknown ${unknown.join(', ')}; choose from ${MEASURES.join(',')}`);
   return {
     quick,
     rounds: Number(values.rounds ?? (quick ? 1 : 3)),
@@ -50,6 +61,21 @@ function options() {
     swapIterations: quick ? 3 : 15,
     swapLoadSeconds: quick ? 2 : 5,
     commitTrials: quick ? 3 : 9,
+    stormTargets: values['storm-targets']!.split(',').filter(Boolean) as TargetKind[],
+    stormRoutes: 1000,
+    stormSeconds: Number(values['storm-seconds'] ?? (quick ? 2 : 8)),
+    stormRounds: Number(values.rounds ?? (quick ? 1 : 3)),
+    pingIntervalMs: 5,
+    reloadEveryMs: 500,
+    /** ms from one storm commit to the next at least (0: back to back, each after the last is applied). */
+    stormCommitGapMs: Number(values['storm-commit-gap']),
+    scaleSizes: (values['scale-sizes'] ?? (quick ? '1000' : '1000,5000,10000')).split(',').filter(Boolean).map(Number),
+    scaleTrials: Number(values['scale-trials'] ?? (quick ? 2 : 5)),
+    /** Files of just under 1 MiB in the hostile commit: 16 stay under the 16 MiB commit cap. */
+    hostileFiles: quick ? 2 : 16,
+    hostileWindowS: quick ? 10 : 40,
+    /** Per size: commits stop once they took this long together (at least one is measured). */
+    scaleBudgetS: quick ? 30 : 90,
     targets: values.targets!.split(',').filter(Boolean) as TargetKind[],
     only: new Set(values.only!.split(',').filter(Boolean) as Measure[]),
     out: values.out ?? (quick ? join(BENCH_DIR, 'out', 'RESULTS-quick.md') : join(BENCH_DIR, 'RESULTS.md')),
@@ -75,8 +101,9 @@ async function main(): Promise<void> {
   log(`work dir ${workDir}${o.quick ? ' (quick run)' : ''}`);
   const versions: Partial<Record<TargetKind, string>> = {};
   const missing: string[] = [];
+  const wantsPeers = (peer: TargetKind) => o.targets.includes(peer) || (o.only.has('storm') && o.stormTargets.includes(peer));
   for (const peer of ['haproxy', 'nginx'] as const) {
-    if (!o.targets.includes(peer)) continue;
+    if (!wantsPeers(peer)) continue;
     const v = peerVersion(peer);
     if (v === null) missing.push(peer);
     else versions[peer] = v;
@@ -93,6 +120,7 @@ async function main(): Promise<void> {
   const results: Results = {
     machine: machineInfo(versions), command: commandLine(), quick: o.quick, options: { ...o, only: [...o.only], targets: kinds },
     conn: {}, bulk: {}, lat: {}, mem: {}, swapCost: null, swapLoad: null, commit: [], paths: [], missing,
+    storm: null, scale: null, workers: null, hostile: null,
     background: await backgroundLoad(),
   };
   if (results.background > 0.2) log(`note: the machine was already busy before the bench (${results.background.toFixed(2)} cores); results will be noisier`);
@@ -114,7 +142,8 @@ async function main(): Promise<void> {
 
 async function run(o: ReturnType<typeof options>, kinds: TargetKind[], u: Upstreams, bin: string, workDir: string, results: Results): Promise<void> {
   const wants = (m: Measure) => o.only.has(m);
-  if (wants('conn') || wants('bulk') || wants('lat')) {
+  // the CPU-per-connection section is read from the conn/s runs
+  if (wants('conn') || wants('cpu') || wants('bulk') || wants('lat')) {
     const targets: Target[] = [];
     for (const k of kinds) {
       log(`starting ${k}`);
@@ -123,7 +152,7 @@ async function run(o: ReturnType<typeof options>, kinds: TargetKind[], u: Upstre
     log('warm-up');
     for (const t of targets) await measureConn(bin, t, o.concurrency, o.quick ? 0.5 : 1);
     for (let r = 1; r <= o.rounds; r++) {
-      if (wants('conn')) {
+      if (wants('conn') || wants('cpu')) {
         for (const t of targets) {
           const s = await measureConn(bin, t, o.concurrency, o.connSeconds);
           push(results.conn, t.kind, s);
@@ -175,6 +204,28 @@ async function run(o: ReturnType<typeof options>, kinds: TargetKind[], u: Upstre
   }
   if (wants('paths')) {
     results.paths = await compareDataPaths(bin, u.echo[0], u.sink[0], workDir, o.quick ? 1 : 3, o.quick ? 1 : 2, log);
+  }
+  if (wants('storm')) {
+    const stormKinds = o.stormTargets.filter((k) => !results.missing.includes(k) && k !== 'direct');
+    results.storm = await measureStorm(bin, u, workDir, {
+      routes: o.stormRoutes, seconds: o.stormSeconds, rounds: o.stormRounds, concurrency: o.concurrency,
+      pingIntervalMs: o.pingIntervalMs, reloadEveryMs: o.reloadEveryMs, minCommitGapMs: o.stormCommitGapMs, kinds: stormKinds, versions: results.machine.versions,
+    }, log);
+  }
+  if (wants('scale')) {
+    results.scale = await measureScale(u, workDir, {
+      sizes: o.scaleSizes, trials: o.scaleTrials, budgetS: o.scaleBudgetS, coldTimeoutS: 180, commitTimeoutS: 60,
+    }, log);
+  }
+  if (wants('hostile')) {
+    results.hostile = await measureHostile(bin, u, workDir, { files: o.hostileFiles, windowS: o.hostileWindowS, reconcileTimeoutS: 110 }, log);
+  }
+  if (wants('workers')) {
+    results.workers = await measureWorkers(bin, u, {
+      counts: [1, 2], rounds: o.rounds, concurrency: o.concurrency, connSeconds: o.connSeconds, latSeconds: o.latSeconds,
+      latRate: o.latRate, workDir, versions: results.machine.versions,
+    }, log);
+    if (!results.workers.available) log(`workers: ${results.workers.note}`);
   }
   if (wants('commit') && kinds.some((k) => k.startsWith('tcpshift'))) {
     for (const mode of ['watch', 'poll 1s', 'POST /reconcile'] as CommitMode[]) {

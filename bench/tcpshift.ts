@@ -20,6 +20,15 @@ export interface TcpshiftOptions {
   readonly nodeArgs?: readonly string[];
   /** Admin port, allocated with the listener ports so that none of them collide; a free one when absent. */
   readonly adminPort?: number;
+  /** How long to wait for the ready ports (30 s when absent). */
+  readonly readyTimeoutMs?: number;
+}
+
+/** What POST /reconcile answers (and the 'reconcile finished' log line carries). */
+export interface ReconcileRun {
+  readonly revision: string | null;
+  readonly outcome: string;
+  readonly durationMs: number;
 }
 
 /** A running tcpshift. */
@@ -28,6 +37,8 @@ export interface Tcpshift {
   readonly adminPort: number;
   /** POST /reconcile; resolves with the HTTP status. */
   reconcile(): Promise<number>;
+  /** POST /reconcile and its answer: the run's outcome and durationMs (rejects on a non-200). */
+  reconcileRun(): Promise<ReconcileRun>;
   stop(): Promise<void>;
 }
 
@@ -48,6 +59,13 @@ export async function startTcpshift(o: TcpshiftOptions): Promise<Tcpshift> {
       await res.text();
       return res.status;
     },
+    async reconcileRun() {
+      const res = await fetch(`http://127.0.0.1:${adminPort}/reconcile`, { method: 'POST', signal: AbortSignal.timeout(120_000) });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`POST /reconcile answered ${res.status}: ${text.slice(0, 200)}`);
+      const body = JSON.parse(text) as Partial<ReconcileRun>;
+      return { revision: body.revision ?? null, outcome: String(body.outcome), durationMs: Number(body.durationMs) };
+    },
     stop: () => stop(proc, 5000),
   };
   try {
@@ -57,7 +75,7 @@ export async function startTcpshift(o: TcpshiftOptions): Promise<Tcpshift> {
       if (exited) throw new Error(`tcpshift exited; see ${o.logFile}`);
       for (const p of o.readyPorts) if (!(await echoOnce(p, 500))) return false;
       return true;
-    }, 30_000, 50);
+    }, o.readyTimeoutMs ?? 30_000, 50);
   } catch (err) {
     await t.stop();
     throw err;

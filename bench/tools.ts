@@ -2,7 +2,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { start, type Proc } from './procs';
+import { adopt, start, type Proc } from './procs';
 
 export const BENCH_DIR = join(__dirname, '..', '..', '..', 'bench');
 const BIN_DIR = join(BENCH_DIR, 'out', 'bin');
@@ -56,13 +56,15 @@ export interface BulkResult { sent: number; received: number; seconds: number; g
 /** Runs the load generator to completion and parses its JSON line; rejects on a non-zero exit. */
 export function loadgen<T>(bin: string, args: (string | number)[]): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args.map(String), { stdio: ['ignore', 'pipe', 'pipe'] });
+    // its own process group, tracked: stopped with everything else on failure or Ctrl-C
+    const child = spawn(bin, args.map(String), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid !== undefined) adopt('loadgen', bin, child);
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
       if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as T);
       else reject(new Error(`loadgen ${args.join(' ')} exited ${code}: ${err.trim() || out.trim()}`));
