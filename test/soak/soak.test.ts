@@ -14,9 +14,11 @@ test(`soak (${formatDuration(durationMs)}): continuous echo-checked connections 
   expect(report.errors).toEqual([]);
   expect(report.failed).toBe(0);
   expect(report.runsNotApplied).toBe(0);
-  expect(report.attempted).toBeGreaterThan(durationMs / 100);
+  expect(report.attempted).toBeGreaterThan(0);
   expect(report.bytesVerified).toBeGreaterThan(0);
   expect(report.longLines).toBeGreaterThan(0);
-  // A swap roughly every 100 ms (a run takes a few tens of ms): at least a third of the ideal count.
-  expect(report.swapsApplied).toBeGreaterThan(durationMs / 300);
+  // Every weight commit became a swap (how many fit in the duration depends on the machine, so no count is asserted
+  // beyond a few: the soak's point is that none failed and none was left unapplied).
+  expect(report.commits).toBeGreaterThanOrEqual(3);
+  expect(report.swapsApplied).toBe(report.commits);
 }, durationMs + 60_000);
