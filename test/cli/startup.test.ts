@@ -133,6 +133,37 @@ test('a good local repository still starts (and takes the lock on the state dir)
   expect(readdirSync(state.dir)).not.toContain('tcpshift.lock'); // released on exit
 });
 
+test('a restart with a persisted revision keeps serving it through the same mistake, saying so once', async () => {
+  const gateway = await freePort();
+  const repo = gitRepo(allV1Files({ ...ports, gateway }, 'manifests'));
+  const state = tempDir();
+  h.defer(async () => { repo.cleanup(); state.cleanup(); });
+  const first = await runToExit(['run', '--repo', repo.dir, '--branch', 'nope', '--state-dir', state.dir, '--admin', `127.0.0.1:${await freePort()}`]);
+  expect(first.code).toBe(1); // nothing persisted yet: stop
+  const admin = await freePort();
+  const start = (branch: string) => spawn(process.execPath, [MAIN, 'run', '--repo', repo.dir, '--branch', branch, '--path', 'manifests', '--state-dir', state.dir,
+    '--admin', `127.0.0.1:${admin}`, '--listen-host', '127.0.0.1', '--log-format', 'json', '--no-watch', '--interval', '1h'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const good = start('main');
+  let out = '';
+  good.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  const goodExit = new Promise<number | null>((resolve) => good.on('exit', (code) => resolve(code)));
+  h.defer(async () => { good.kill('SIGKILL'); await goodExit; });
+  await waitFor(() => out.includes('"outcome":"applied"'), 10_000, 'first apply');
+  good.kill('SIGTERM');
+  expect(await goodExit).toBe(0);
+
+  const again = start('nope');
+  let err = '';
+  let log = '';
+  again.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  again.stdout.on('data', (d: Buffer) => { log += d.toString(); });
+  const againExit = new Promise<number | null>((resolve) => again.on('exit', (code) => resolve(code)));
+  h.defer(async () => { again.kill('SIGKILL'); await againExit; });
+  await waitFor(() => log.includes('serving the persisted revision'), 10_000, () => `persisted revision served: ${err} ${log}`);
+  expect(err).toMatch(/^tcpshift run: branch nope not found in .*; its branches: main \(use --branch main\); serving the persisted revision [0-9a-f]{12} meanwhile, retrying\n$/);
+  expect(again.exitCode).toBeNull();
+});
+
 test('a stale lock (its process is gone) is taken over; a live one is not', () => {
   const state = tempDir();
   h.defer(async () => state.cleanup());
