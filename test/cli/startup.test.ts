@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { bindHint } from '../../src/errors';
 import { closest } from '../../src/source/git-hints';
 import { acquireStateLock } from '../../src/cli/state-lock';
+import { startupErrorLine } from '../../src/cli/startup';
 import { BindFailure } from '../../src/proxy/listeners';
 import { MAIN } from '../helpers/cli';
 import { git, gitRepo, tempDir } from '../helpers/git';
@@ -57,6 +58,12 @@ test('--repo at a folder that is not a repository: exit 1, mentions --dir', asyn
   const r = await runOnce(['--repo', dir]);
   expect(r.code).toBe(1);
   expect(oneLine(r)).toMatch(new RegExp(`${dir} is not a git repository.*--dir ${dir}`));
+});
+
+test('--dir at a folder that does not exist: exit 1', async () => {
+  const r = await runOnce(['--dir', '/nonexistent/tcpshift-routes']);
+  expect(r.code).toBe(1);
+  expect(oneLine(r)).toBe('tcpshift run: --dir /nonexistent/tcpshift-routes does not exist');
 });
 
 test('a repository with no commits: exit 1, says to commit', async () => {
@@ -180,6 +187,8 @@ test('a stale lock (its process is gone) is taken over; a live one is not', () =
 test('bind hints: a privileged port names CAP_NET_BIND_SERVICE; in use names another tcpshift', () => {
   expect(bindHint('EACCES', '0.0.0.0', 80)).toMatch(/CAP_NET_BIND_SERVICE/);
   expect(bindHint('EADDRINUSE', '127.0.0.1', 15000)).toBe('127.0.0.1:15000 is in use (another tcpshift?)');
+  expect(startupErrorLine(Object.assign(new Error('listen EACCES'), { code: 'EACCES', address: '0.0.0.0', port: 80 }), { host: '0.0.0.0', port: 80 }))
+    .toMatch(/^admin address 0\.0\.0\.0:80: ports below 1024 need CAP_NET_BIND_SERVICE/);
   expect(closest('manifest', ['manifests', 'steps'])).toBe('manifests');
   expect(closest('zzz', ['manifests', 'steps'])).toBeNull();
 });
