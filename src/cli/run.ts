@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { startApp } from '../app';
 import { createLogger, type LogFormat } from '../log';
 import { DEFAULT_LIMITS } from '../manifest/types';
+import { loadApplied } from '../reconcile/state';
 import { acquireStateLock } from './state-lock';
 import { sourceProblem, startupErrorLine } from './startup';
 import { countArg, defaultStateDir, durationArg, hostListArg, hostPortArg, labelsArg, logLevelArg, positiveDurationArg, sizeArg } from './options';
@@ -64,7 +65,12 @@ export function registerRun(program: Command): void {
       if ('problem' in lock) exitWith(lock.problem);
       process.on('exit', () => lock.release());
       const problem = await sourceProblem(flags);
-      if (problem !== null) exitWith(problem);
+      if (problem !== null) {
+        // A restart keeps serving what it served (the persisted revision) while the mistake is fixed; a first start stops.
+        const persisted = await loadApplied(flags.stateDir).catch(() => null);
+        if (persisted === null) exitWith(problem);
+        process.stderr.write(`tcpshift run: ${problem}; serving the persisted revision ${persisted.revision.slice(0, 12)} meanwhile, retrying\n`);
+      }
       const log = createLogger({ level: flags.logLevel, format: flags.logFormat });
       let app;
       try {

@@ -44,6 +44,8 @@ export class GitSource implements Source {
   private readonly local: string | null;
   private readonly cache: GitCache;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The last revision whose missing `--path` was explained in the log (once per revision). */
+  private hintedRevision: string | null = null;
 
   /** Throws (a plain Error, at start-up) on an unusable branch name or a sub-path leaving the repository. */
   constructor(opts: GitSourceOptions) {
@@ -113,9 +115,7 @@ export class GitSource implements Source {
       if (sha === null) return null;
       const kind = await this.cache.git.text(['cat-file', '-t', `${sha}:${this.subPath}`]).then((t) => t.trim(), () => 'missing');
       if (kind === 'tree') return null;
-      const parent = this.subPath.includes('/') ? this.subPath.slice(0, this.subPath.lastIndexOf('/')) : '';
-      const listing = await this.cache.git.text(['ls-tree', '-d', '--name-only', parent === '' ? `${sha}^{tree}` : `${sha}:${parent}`]).catch(() => '');
-      return missingPathHint(this.subPath, this.branch, sha, listing.split('\n').map((l) => l.trim()).filter(Boolean));
+      return missingPathHint(this.subPath, this.branch, sha, await this.folders(sha));
     });
   }
 
@@ -170,8 +170,9 @@ export class GitSource implements Source {
 
   private async readOnce(revision: string): Promise<Snapshot> {
     if (!SHA.test(revision)) throw new FetchError(`not a commit id: ${JSON.stringify(revision.slice(0, 80))}`);
+    let snap: Snapshot;
     try {
-      return await readCommit(this.cache.git, revision, this.subPath, this.limits);
+      snap = await readCommit(this.cache.git, revision, this.subPath, this.limits);
     } catch (err) {
       const text = errorText(err);
       if (notGitsVerdict(err)) throw new FetchError(`read of ${revision} from ${this.describe()} failed: ${redact(text)}`);
@@ -179,6 +180,19 @@ export class GitSource implements Source {
       if (looksCorrupt(text) || !(await this.cache.healthy())) this.cache.markBroken();
       throw new FetchError(`read of ${revision} from ${this.describe()} failed: ${summary(text)}`);
     }
+    if (snap.missingPath !== undefined && this.hintedRevision !== revision) {
+      // The reconciler rejects it (PATH_NOT_FOUND); say once per revision which folders the commit does have.
+      this.hintedRevision = revision;
+      this.logger?.warn({ source: this.describe(), revision, hint: missingPathHint(this.subPath, this.branch, revision, await this.folders(revision)) }, 'manifest path not in the commit');
+    }
+    return snap;
+  }
+
+  /** The folders next to the `--path` (its parent's sub-folders) in `revision`; [] when they cannot be listed. */
+  private async folders(revision: string): Promise<string[]> {
+    const parent = this.subPath.includes('/') ? this.subPath.slice(0, this.subPath.lastIndexOf('/')) : '';
+    const listing = await this.cache.git.text(['ls-tree', '-d', '--name-only', parent === '' ? `${revision}^{tree}` : `${revision}:${parent}`]).catch(() => '');
+    return listing.split('\n').map((l) => l.trim()).filter(Boolean);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { bindHint } from '../../src/errors';
 import { closest } from '../../src/source/git-hints';
 import { acquireStateLock } from '../../src/cli/state-lock';
+import { startupErrorLine } from '../../src/cli/startup';
 import { BindFailure } from '../../src/proxy/listeners';
 import { MAIN } from '../helpers/cli';
 import { git, gitRepo, tempDir } from '../helpers/git';
@@ -57,6 +58,12 @@ test('--repo at a folder that is not a repository: exit 1, mentions --dir', asyn
   const r = await runOnce(['--repo', dir]);
   expect(r.code).toBe(1);
   expect(oneLine(r)).toMatch(new RegExp(`${dir} is not a git repository.*--dir ${dir}`));
+});
+
+test('--dir at a folder that does not exist: exit 1', async () => {
+  const r = await runOnce(['--dir', '/nonexistent/tcpshift-routes']);
+  expect(r.code).toBe(1);
+  expect(oneLine(r)).toBe('tcpshift run: --dir /nonexistent/tcpshift-routes does not exist');
 });
 
 test('a repository with no commits: exit 1, says to commit', async () => {
@@ -133,6 +140,37 @@ test('a good local repository still starts (and takes the lock on the state dir)
   expect(readdirSync(state.dir)).not.toContain('tcpshift.lock'); // released on exit
 });
 
+test('a restart with a persisted revision keeps serving it through the same mistake, saying so once', async () => {
+  const gateway = await freePort();
+  const repo = gitRepo(allV1Files({ ...ports, gateway }, 'manifests'));
+  const state = tempDir();
+  h.defer(async () => { repo.cleanup(); state.cleanup(); });
+  const first = await runToExit(['run', '--repo', repo.dir, '--branch', 'nope', '--state-dir', state.dir, '--admin', `127.0.0.1:${await freePort()}`]);
+  expect(first.code).toBe(1); // nothing persisted yet: stop
+  const admin = await freePort();
+  const start = (branch: string) => spawn(process.execPath, [MAIN, 'run', '--repo', repo.dir, '--branch', branch, '--path', 'manifests', '--state-dir', state.dir,
+    '--admin', `127.0.0.1:${admin}`, '--listen-host', '127.0.0.1', '--log-format', 'json', '--no-watch', '--interval', '1h'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const good = start('main');
+  let out = '';
+  good.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  const goodExit = new Promise<number | null>((resolve) => good.on('exit', (code) => resolve(code)));
+  h.defer(async () => { good.kill('SIGKILL'); await goodExit; });
+  await waitFor(() => out.includes('"outcome":"applied"'), 10_000, 'first apply');
+  good.kill('SIGTERM');
+  expect(await goodExit).toBe(0);
+
+  const again = start('nope');
+  let err = '';
+  let log = '';
+  again.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  again.stdout.on('data', (d: Buffer) => { log += d.toString(); });
+  const againExit = new Promise<number | null>((resolve) => again.on('exit', (code) => resolve(code)));
+  h.defer(async () => { again.kill('SIGKILL'); await againExit; });
+  await waitFor(() => log.includes('serving the persisted revision'), 10_000, () => `persisted revision served: ${err} ${log}`);
+  expect(err).toMatch(/^tcpshift run: branch nope not found in .*; its branches: main \(use --branch main\); serving the persisted revision [0-9a-f]{12} meanwhile, retrying\n$/);
+  expect(again.exitCode).toBeNull();
+});
+
 test('a stale lock (its process is gone) is taken over; a live one is not', () => {
   const state = tempDir();
   h.defer(async () => state.cleanup());
@@ -149,6 +187,8 @@ test('a stale lock (its process is gone) is taken over; a live one is not', () =
 test('bind hints: a privileged port names CAP_NET_BIND_SERVICE; in use names another tcpshift', () => {
   expect(bindHint('EACCES', '0.0.0.0', 80)).toMatch(/CAP_NET_BIND_SERVICE/);
   expect(bindHint('EADDRINUSE', '127.0.0.1', 15000)).toBe('127.0.0.1:15000 is in use (another tcpshift?)');
+  expect(startupErrorLine(Object.assign(new Error('listen EACCES'), { code: 'EACCES', address: '0.0.0.0', port: 80 }), { host: '0.0.0.0', port: 80 }))
+    .toMatch(/^admin address 0\.0\.0\.0:80: ports below 1024 need CAP_NET_BIND_SERVICE/);
   expect(closest('manifest', ['manifests', 'steps'])).toBe('manifests');
   expect(closest('zzz', ['manifests', 'steps'])).toBeNull();
 });
