@@ -39,7 +39,8 @@ export class DocReader {
   /** Records that `path` was written at `node` (no-op when the node has no position). */
   mark(path: string, node: unknown): void {
     const at = this.posOf(node);
-    if (at) this.positions[path] = at;
+    // defineProperty: a top-level key `__proto__` must be a position, not the object's prototype.
+    if (at) Object.defineProperty(this.positions, path, { value: at, enumerable: true, writable: true, configurable: true });
   }
 
   /** Adds a diagnostic about field `path`, placed at its (or its nearest ancestor's) position. */
