@@ -268,6 +268,51 @@ const CASES: readonly Case[] = [
     code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.connectTimeout',
   },
   {
+    name: 'connectTimeout over 24h',
+    yaml: DR_TCP_POOL('connectTimeout: 1193h2m48s'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.connectTimeout',
+  },
+  {
+    name: 'idleTimeout past 32 bits of milliseconds (was cast to 710ms)',
+    yaml: DR_TCP_POOL('idleTimeout: 1193h2m48s'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.idleTimeout',
+  },
+  {
+    name: 'idleTimeout past what a Node timer holds (25 days)',
+    yaml: DR_TCP_POOL('idleTimeout: 600h'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.idleTimeout',
+  },
+  {
+    name: 'keepalive time over 32767s',
+    yaml: DR_TCP_POOL('tcpKeepalive:\n          time: 1193h2m48s'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 11, col: 11, field: 'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.time',
+  },
+  {
+    name: 'keepalive interval under a second',
+    yaml: DR_TCP_POOL('tcpKeepalive:\n          interval: 500ms'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 11, col: 11, field: 'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.interval',
+  },
+  {
+    name: 'keepalive time not whole seconds',
+    yaml: DR_TCP_POOL('tcpKeepalive:\n          time: 1500ms'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 11, col: 11, field: 'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.time',
+  },
+  {
+    name: 'keepalive probes over 127',
+    yaml: DR_TCP_POOL('tcpKeepalive:\n          probes: 128'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 11, col: 11, field: 'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.probes',
+  },
+  {
+    name: 'baseEjectionTime over 24h',
+    yaml: DR_POLICY('    outlierDetection:\n      baseEjectionTime: 1193h2m48s\n'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 9, col: 7, field: 'spec.trafficPolicy.outlierDetection.baseEjectionTime',
+  },
+  {
+    name: 'outlier interval over 24h',
+    yaml: DR_POLICY('    outlierDetection:\n      interval: 25h\n'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 9, col: 7, field: 'spec.trafficPolicy.outlierDetection.interval',
+  },
+  {
     name: 'maxConnections zero',
     yaml: DR_TCP_POOL('maxConnections: 0'),
     code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.maxConnections',
@@ -365,5 +410,18 @@ describe('diagnostic codes and positions', () => {
     if (c.field !== undefined) expect(hit?.field).toBe(c.field);
     // One finding, reported once.
     expect(hits).toHaveLength(1);
+  });
+});
+
+describe('duration bounds: the largest value of each field is accepted', () => {
+  test.each([
+    ['connectTimeout', 'connectTimeout: 24h'],
+    ['idleTimeout', 'idleTimeout: 576h'],
+    ['keepalive', 'tcpKeepalive: {time: 32767s, interval: 1s, probes: 127}'],
+  ])('%s', (_name, field) => {
+    expect(parseOne(DR_TCP_POOL(field)).diagnostics).toEqual([]);
+  });
+  test('outlier detection', () => {
+    expect(parseOne(DR_POLICY('    outlierDetection:\n      interval: 24h\n      baseEjectionTime: 24h\n')).diagnostics).toEqual([]);
   });
 });
