@@ -7,6 +7,7 @@ import { buildDesired } from '../../src/model/desired';
 import { DEFAULT_COMPILE_OPTIONS, type RoutingTable } from '../../src/model/types';
 import { selectorMatches } from '../../src/model/listeners';
 import { kindOf } from '../../src/cli/kinds';
+import { labelsArg } from '../../src/cli/options';
 import { locate } from '../../src/manifest/locate';
 import { file, parseOne } from '../manifest/util';
 import { Harness } from '../helpers/harness';
@@ -105,4 +106,9 @@ test('a __proto__ key in a document does not change the positions object', () =>
 test('`tcpshift get constructor` is an unknown kind, not Object', () => {
   for (const k of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) expect(kindOf(k)).toBeNull();
   expect(kindOf('vs')).toBe('VirtualService');
+});
+
+test('--gateway-labels __proto__=x is a label like any other', () => {
+  expect(Object.keys(labelsArg('__proto__=x,istio=ingressgateway'))).toEqual(['__proto__', 'istio']);
+  expect(selectorMatches({ ['__proto__']: 'x' }, labelsArg('__proto__=x'))).toBe(true);
 });
