@@ -17,7 +17,7 @@ import { buildDesired } from '../../src/model/desired';
 import { DEFAULT_COMPILE_OPTIONS, type RoutingTable } from '../../src/model/types';
 import { EXAMPLE_DIR, example8020, manifestFiles } from '../helpers/manifests';
 import { mulberry32 } from '../helpers/rng';
-import { mutate } from './mutate';
+import { mutate, protoVariants } from './mutate';
 import { RICH } from './rich';
 
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 1000);
@@ -111,6 +111,30 @@ function pipeline(files: Record<string, string>, base: RoutingTable): boolean {
   return true;
 }
 
+/** Runs `files` through the pipeline; a failure names how to replay it. */
+function runOrExplain(files: Record<string, string>, base: RoutingTable, name: string, replay: string): boolean {
+  try {
+    return pipeline(files, base);
+  } catch (e) {
+    const err = e as Error;
+    throw new Error(`fuzz failure (${replay})\n${err.stack ?? err.message}\n--- mutated ${name} ---\n${files[name]!.slice(0, 4000)}`);
+  }
+}
+
+test('every name and map key of the corpus, replaced by each prototype name, gives a table or diagnostics', () => {
+  let runs = 0;
+  CORPUS.forEach((set, s) => {
+    for (const name of Object.keys(set)) {
+      for (const text of protoVariants(set[name]!)) {
+        runOrExplain({ ...set, [name]: text }, baseTables[s]!, name, `corpus set ${s}, variant ${runs}`);
+        runs++;
+      }
+    }
+  });
+  expect(runs).toBeGreaterThan(100);
+  if (process.env.FUZZ_ITERATIONS) process.stdout.write(`fuzz: ${runs} prototype-name variants\n`);
+});
+
 test(`fuzz: ${ITERATIONS} mutations of the sample manifests (seed ${SEED}) give a table or positioned, coded diagnostics`, () => {
   const outcomes = { table: 0, rejected: 0 };
   for (let i = 0; i < ITERATIONS; i++) {
@@ -121,17 +145,11 @@ test(`fuzz: ${ITERATIONS} mutations of the sample manifests (seed ${SEED}) give 
     const names = Object.keys(files);
     const name = names[Math.floor(rnd() * names.length)]!;
     files[name] = mutate(rnd, files[name]!);
-    try {
-      if (pipeline(files, baseTables[set]!)) outcomes.table++;
-      else outcomes.rejected++;
-    } catch (e) {
-      const err = e as Error;
-      throw new Error(
-        `fuzz failure at iteration ${i}; replay with FUZZ_SEED=${seed} FUZZ_ITERATIONS=1 npm run fuzz\n` +
-        `${err.stack ?? err.message}\n--- mutated ${name} ---\n${files[name]!.slice(0, 4000)}`,
-      );
-    }
+    const replay = `iteration ${i}; replay with FUZZ_SEED=${seed} FUZZ_ITERATIONS=1 npm run fuzz`;
+    if (runOrExplain(files, baseTables[set]!, name, replay)) outcomes.table++;
+    else outcomes.rejected++;
   }
+  if (process.env.FUZZ_ITERATIONS) process.stdout.write(`fuzz seed ${SEED}: ${outcomes.table} tables, ${outcomes.rejected} rejected\n`);
   // The mutator must reach both outcomes, or the test says little.
   expect(outcomes.table).toBeGreaterThan(0);
   expect(outcomes.rejected).toBeGreaterThan(0);

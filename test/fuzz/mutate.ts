@@ -10,6 +10,8 @@ export type Rnd = () => number;
 
 /** Names an object lookup could trip over. */
 export const PROTO_NAMES = ['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf', 'prototype', '__defineGetter__'];
+/** The ones the systematic pass tries: an accessor, a function Kubernetes' name rules allow, and a camel-case one. */
+const VARIANT_NAMES = ['__proto__', 'constructor', 'toString'];
 
 const STRINGS = [
   ...PROTO_NAMES, '', ' ', 'tcp-echo', 'v1', 'v2', 'TCP', 'tcp', 'mesh', '*', '0.0.0.0', '::', '127.0.0.1', '300.1.1.1',
@@ -70,8 +72,33 @@ function spots(doc: Document): Spot[] {
   return out;
 }
 
+/** Keys whose values are names or references to names. */
+const NAME_KEYS = new Set(['name', 'namespace', 'subset', 'host', 'tcp-db', 'tcp', 'version', 'app']);
+
+/** The pairs whose value is a name (and the keys of `ports` and `labels` maps): where a prototype name hurts most. */
+function namePairs(doc: Document): Pair[] {
+  const out: Pair[] = [];
+  visit(doc, {
+    Pair: (_k, pair) => {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      if (NAME_KEYS.has(key) && isScalar(pair.value)) out.push(pair as Pair);
+      if ((key === 'ports' || key === 'labels' || key === 'selector') && isMap(pair.value)) for (const p of pair.value.items) out.push(p as Pair);
+      return undefined;
+    },
+  });
+  return out;
+}
+
 /** One structure edit of `doc`, in place. */
 function mutateDoc(rnd: Rnd, doc: Document): void {
+  const names = namePairs(doc);
+  if (names.length > 0 && rnd() < 0.35) {
+    const pair = pick(rnd, names);
+    const proto = new Scalar(pick(rnd, rnd() < 0.7 ? PROTO_NAMES : STRINGS));
+    if (isScalar(pair.value) && rnd() < 0.7) pair.value = proto; // a name
+    else pair.key = proto; // a key of ports/labels
+    return;
+  }
   const all = spots(doc);
   if (all.length === 0) {
     doc.contents = doc.createNode(randomValue(rnd)) as never;
@@ -138,4 +165,28 @@ export function mutate(rnd: Rnd, text: string): string {
     }
   }
   return out;
+}
+
+/**
+ * Every variant of `text` with one name (or one key of a ports/labels/selector map) replaced by one
+ * prototype name: the systematic part of the fuzz, so the lookups by user-written key are always tried.
+ */
+export function* protoVariants(text: string): Generator<string> {
+  // Istio documents only: the Deployments and Services of the samples are skipped whole.
+  const istio = (d: Document): boolean => String(d.get('apiVersion') ?? '').startsWith('networking.istio.io/');
+  const count = (parseAllDocuments(text) as Document[]).map((d) => (istio(d) ? namePairs(d).length : 0));
+  for (let doc = 0; doc < count.length; doc++) {
+    for (let i = 0; i < (count[doc] ?? 0); i++) {
+      for (const name of VARIANT_NAMES) {
+        for (const asKey of [false, true]) {
+          const docs = parseAllDocuments(text) as Document[];
+          const pair = namePairs(docs[doc]!)[i]!;
+          if (asKey) pair.key = new Scalar(name);
+          else if (isScalar(pair.value)) pair.value = new Scalar(name);
+          else continue;
+          yield docs.map((d) => d.toString({ lineWidth: 0 })).join('');
+        }
+      }
+    }
+  }
 }
