@@ -3,6 +3,8 @@
  * Every code is stable: scripts and dashboards may match on it.
  */
 
+import { escapeControl } from './safe-text';
+
 /** Codes a manifest or a commit can be rejected (error) or flagged (warning) with. */
 export const Codes = {
   // reading the tree
@@ -34,6 +36,7 @@ export const Codes = {
   FIELD_ENUM: 'FIELD_ENUM',
   FIELD_DURATION: 'FIELD_DURATION',
   FIELD_ADDRESS: 'FIELD_ADDRESS',
+  FIELD_NAME: 'FIELD_NAME',
   PORT_RANGE: 'PORT_RANGE',
   ROUTE_SKIPPED: 'ROUTE_SKIPPED',
   SERVER_SKIPPED: 'SERVER_SKIPPED',
@@ -80,11 +83,11 @@ export interface Diagnostic {
   readonly related?: { readonly file: string; readonly line: number; readonly col: number };
 }
 
-/** Renders a diagnostic as `file:line:col: code: message` (the `validate` and log format). */
+/** Renders a diagnostic as `file:line:col: code: message` (the `validate` and log format), on one line whatever the text holds. */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
   const rel = d.related ? ` (see ${d.related.file}:${d.related.line}:${d.related.col})` : '';
-  return `${where}: ${d.code}: ${d.message}${rel}`;
+  return escapeControl(`${where}: ${d.code}: ${d.message}${rel}`);
 }
 
 /**

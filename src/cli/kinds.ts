@@ -11,7 +11,7 @@ const ALIASES: Readonly<Record<string, Kind>> = {
 /** Returns the kind for a kubectl-style name (case-insensitive, `.networking.istio.io` suffix allowed), or null. */
 export function kindOf(name: string): Kind | null {
   const key = name.toLowerCase().replace(/\.networking\.istio\.io$/, '');
-  return ALIASES[key] ?? null;
+  return Object.hasOwn(ALIASES, key) ? ALIASES[key] ?? null : null;
 }
 
 /** Every accepted spelling, for error messages. */

@@ -40,13 +40,14 @@ export function hostPortArg(value: string): { host: string; port: number } {
 
 /** `k=v,k2=v2` → labels. */
 export function labelsArg(value: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const entries: [string, string][] = [];
   for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
     const eq = part.indexOf('=');
     if (eq <= 0) throw new InvalidArgumentError(`expected labels like istio=ingressgateway,zone=a, got ${JSON.stringify(value)}`);
-    out[part.slice(0, eq)] = part.slice(eq + 1);
+    entries.push([part.slice(0, eq), part.slice(eq + 1)]);
   }
-  return out;
+  // fromEntries defines own keys: `__proto__=x` is a label, not an attempt to set the prototype.
+  return Object.fromEntries(entries);
 }
 
 /** A positive whole number (also `1MiB`, `16MiB`, `512KiB`). */

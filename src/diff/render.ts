@@ -1,6 +1,7 @@
 /** Changes → lines a person reads (`tcpshift diff`, PR comments) and counts for the reconcile log. Pure. */
 import { formatDuration } from '../duration';
 import type { Policy } from '../model/types';
+import { escapeControl } from '../safe-text';
 import type {
   Change, ChangeSummary, DestinationRef, PolicyField, PolicyFieldChange, RouteChanged, WeightDelta,
 } from './types';
@@ -29,8 +30,15 @@ export function summarizeChanges(changes: readonly Change[]): ChangeSummary {
   };
 }
 
-/** Returns the one-line rendering of a change. */
+/**
+ * Returns the one-line rendering of a change. Names were validated, but the line goes into CI logs and
+ * PR comments, so control characters are escaped here too (only user strings can hold any).
+ */
 export function renderChange(c: Change): string {
+  return escapeControl(changeLine(c));
+}
+
+function changeLine(c: Change): string {
   switch (c.type) {
     case 'listener-added': {
       const labels = destinationLabels(c.destinations);

@@ -1,5 +1,6 @@
 /** DestinationRule spec reader: host, top-level traffic policy and subsets. Pure. */
 import { compact } from './fields';
+import { checkName } from './names';
 import { asObj, type Obj } from './obj';
 import type { DocReader, Field } from './reader';
 import { readTrafficPolicy } from './trafficpolicy';
@@ -26,6 +27,7 @@ function readSubset(r: DocReader, f: Field, index: number): Subset | undefined {
   const o = asObj(r, f);
   if (!o) return undefined;
   const name = o.str('name', true);
+  if (name !== undefined) checkName(r, o.at('name'), name, 'label');
   const labels = o.strMap('labels');
   const tp = o.obj('trafficPolicy');
   const trafficPolicy = tp && readTrafficPolicy(tp);

@@ -4,6 +4,7 @@ import { readDestinationRule } from './destinationrule';
 import { isPlainMap, typeName } from './fields';
 import { asObj, Obj } from './obj';
 import { readGateway } from './gateway';
+import { checkName } from './names';
 import { DocReader } from './reader';
 import { readServiceEntry } from './serviceentry';
 import { ISTIO_GROUP, ISTIO_VERSIONS, KINDS, type Kind, type Metadata, type Resource } from './types';
@@ -53,7 +54,7 @@ function readResource(r: DocReader, y: YamlDoc): Resource | undefined {
     return undefined;
   }
 
-  const metadata = readMetadata(root);
+  const metadata = readMetadata(root, kind as Kind);
   const specField = root.get('spec');
   const spec = specField ? asObj(r, specField) : new Obj(r, 'spec', {}, undefined);
   root.ignore('status');
@@ -94,11 +95,18 @@ function headerString(root: Obj, key: string, code: Diagnostic['code']): string 
   return undefined;
 }
 
-function readMetadata(root: Obj): Metadata | undefined {
+/**
+ * Names follow Kubernetes (a DNS-1123 subdomain; a namespace is a DNS-1123 label) and, for a Gateway,
+ * Istio (a DNS-1123 label). A bad name is reported but the resource is kept, so references to it do
+ * not add errors of their own.
+ */
+function readMetadata(root: Obj, kind: Kind): Metadata | undefined {
   const m = root.obj('metadata', true);
   if (!m) return undefined;
   const name = m.str('name', true);
+  if (name !== undefined) checkName(root.r, m.at('name'), name, kind === 'Gateway' ? 'label' : 'subdomain');
   const namespace = m.str('namespace') || 'default';
+  if (namespace !== 'default') checkName(root.r, m.at('namespace'), namespace, 'label');
   const labels = m.strMap('labels');
   m.ignore(...IGNORED_METADATA);
   m.done();

@@ -4,7 +4,7 @@
  */
 import { isSeq } from 'yaml';
 import { Codes, type Code } from '../errors';
-import { parseDuration } from '../duration';
+import { formatDuration, parseDuration } from '../duration';
 import type { DocReader, Field } from './reader';
 
 export const INT32_MIN = -2147483648;
@@ -70,16 +70,26 @@ export function asPort(r: DocReader, f: Field): number | undefined {
   return asInt(r, f, PORT);
 }
 
-/** The field as a Go/Istio duration string, in milliseconds, at least `minMs`. */
-export function asDuration(r: DocReader, f: Field, minMs: number): number | undefined {
+/** Bounds of a duration field, in milliseconds; `wholeSeconds` when the kernel takes it in seconds. */
+export interface DurationRange {
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly wholeSeconds?: boolean;
+}
+
+/** The field as a Go/Istio duration string, in milliseconds, inside `range` (else FIELD_RANGE). */
+export function asDuration(r: DocReader, f: Field, range: DurationRange): number | undefined {
   if (typeof f.value !== 'string') return typeError(r, f, 'a duration string such as 10s');
   const ms = parseDuration(f.value);
   if (ms === null) {
     r.report(f.path, Codes.FIELD_DURATION, `${f.path} must be a duration such as 500ms, 10s or 1m30s, got ${JSON.stringify(f.value)}`);
     return undefined;
   }
-  if (ms < minMs) {
-    r.report(f.path, Codes.FIELD_RANGE, `${f.path} must be at least ${minMs}ms, got ${f.value}`);
+  const why = ms < range.minMs ? `at least ${formatDuration(range.minMs)}`
+    : ms > range.maxMs ? `at most ${formatDuration(range.maxMs)}`
+      : range.wholeSeconds && ms % 1000 !== 0 ? 'a whole number of seconds' : undefined;
+  if (why !== undefined) {
+    r.report(f.path, Codes.FIELD_RANGE, `${f.path} must be ${why}, got ${f.value}`);
     return undefined;
   }
   return ms;

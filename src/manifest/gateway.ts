@@ -1,6 +1,7 @@
 /** Gateway spec reader: selector and TCP servers (other protocols are skipped with SERVER_SKIPPED). Pure. */
 import { Codes } from '../errors';
 import { compact } from './fields';
+import { checkName } from './names';
 import { asObj, type Obj } from './obj';
 import type { DocReader, Field } from './reader';
 import type { GatewayServer, GatewaySpec } from './types';
@@ -31,6 +32,7 @@ function readServer(r: DocReader, f: Field, index: number): GatewayServer | unde
   }
   const number = port.port('number', true);
   const name = port.str('name') ?? '';
+  if (name !== '') checkName(r, port.at('name'), name, 'label');
   port.ignore('targetPort');
   port.done();
 

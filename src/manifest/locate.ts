@@ -6,7 +6,7 @@ import type { LineCol, Resource } from './types';
 export function locate(resource: Pick<Resource, 'positions' | 'line' | 'col'>, path: string): LineCol {
   let p = path;
   for (;;) {
-    const hit = resource.positions[p];
+    const hit = Object.hasOwn(resource.positions, p) ? resource.positions[p] : undefined;
     if (hit) return hit;
     const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
     if (cut <= 0) return [resource.line, resource.col];

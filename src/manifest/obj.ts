@@ -1,7 +1,7 @@
 /** A mapping being read: typed accessors for its keys, and FIELD_UNKNOWN for the keys nobody read. Pure. */
 import type { Node, Pair } from 'yaml';
 import { Codes, type Diagnostic } from '../errors';
-import { asDuration, asEnum, asInt, asList, asPort, asString, asStringList, isPlainMap, typeError, type IntRange } from './fields';
+import { asDuration, asEnum, asInt, asList, asPort, asString, asStringList, isPlainMap, typeError, type DurationRange, type IntRange } from './fields';
 import type { DocReader, Field } from './reader';
 
 /** A mapping being read; remembers which keys were read so the rest can be reported as unknown. */
@@ -88,9 +88,9 @@ export class Obj {
     return f && asPort(this.r, f);
   }
 
-  duration(key: string, minMs: number): number | undefined {
+  duration(key: string, range: DurationRange): number | undefined {
     const f = this.get(key);
-    return f && asDuration(this.r, f, minMs);
+    return f && asDuration(this.r, f, range);
   }
 
   enum<T extends string>(key: string, allowed: readonly T[], aliases?: Readonly<Record<string, T>>): T | undefined {

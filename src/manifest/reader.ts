@@ -39,7 +39,10 @@ export class DocReader {
   /** Records that `path` was written at `node` (no-op when the node has no position). */
   mark(path: string, node: unknown): void {
     const at = this.posOf(node);
-    if (at) this.positions[path] = at;
+    if (!at) return;
+    // A top-level key `__proto__` must be a position, not the object's prototype.
+    if (path === '__proto__') Object.defineProperty(this.positions, path, { value: at, enumerable: true, writable: true, configurable: true });
+    else this.positions[path] = at;
   }
 
   /** Adds a diagnostic about field `path`, placed at its (or its nearest ancestor's) position. */

@@ -2,6 +2,7 @@
 import { Codes } from '../errors';
 import { isHostname, isIP } from './address';
 import { asPort, asStringList, compact, INT32_MAX } from './fields';
+import { checkName } from './names';
 import { asObj, type Obj } from './obj';
 import type { DocReader, Field } from './reader';
 import type { ServiceEntrySpec, ServicePort, WorkloadEntry } from './types';
@@ -40,6 +41,7 @@ function readPort(r: DocReader, f: Field, index: number): ServicePort | undefine
   if (!o) return undefined;
   const number = o.port('number', true);
   const name = o.str('name', true);
+  if (name !== undefined) checkName(r, o.at('name'), name, 'label');
   const protocol = o.str('protocol');
   const targetPort = o.port('targetPort');
   o.done();
@@ -56,6 +58,7 @@ function readEndpoint(r: DocReader, f: Field, index: number, resolution: Service
   const ports: [string, number][] = [];
   for (const key of portsObj?.keys() ?? []) {
     const p = portsObj?.get(key);
+    if (p) checkName(r, p.path, key, 'label');
     const n = p && asPort(r, p);
     if (n !== undefined) ports.push([key, n]);
   }

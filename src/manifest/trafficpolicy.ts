@@ -9,6 +9,24 @@ const LB_ALIASES: Readonly<Record<string, LoadBalancerKind>> = { LEAST_CONN: 'LE
 const POSITIVE = { min: 1, max: INT32_MAX };
 const NON_NEGATIVE = { min: 0, max: INT32_MAX };
 
+const SECOND = 1000;
+const HOUR = 3_600_000;
+/**
+ * Duration bounds (Istio sets none beyond "at least 1ms"; these keep every value inside the data
+ * paths' timers and the kernel's limits). Node's timers hold at most 2^31-1 ms (24.8 days), so an idle
+ * timeout stops at 24 days; Linux takes keepalive idle and interval times in whole seconds up to 32767
+ * (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL) and at most 127 probes (MAX_TCP_KEEPCNT).
+ */
+export const DURATION_BOUNDS = {
+  connectTimeout: { minMs: 1, maxMs: 24 * HOUR },
+  idleTimeout: { minMs: 0, maxMs: 24 * 24 * HOUR },
+  keepaliveTime: { minMs: SECOND, maxMs: 32_767 * SECOND, wholeSeconds: true },
+  keepaliveInterval: { minMs: SECOND, maxMs: 32_767 * SECOND, wholeSeconds: true },
+  outlierInterval: { minMs: 1, maxMs: 24 * HOUR },
+  baseEjectionTime: { minMs: 1, maxMs: 24 * HOUR },
+} as const;
+const KEEPALIVE_PROBES = { min: 1, max: 127 };
+
 type Policy = {
   -readonly [K in keyof TrafficPolicySpec]: TrafficPolicySpec[K];
 };
@@ -45,8 +63,8 @@ function readConnectionPool(o: Obj): NonNullable<TrafficPolicySpec['connectionPo
   o.done();
   if (!t) return {};
   const maxConnections = t.int('maxConnections', POSITIVE);
-  const connectTimeoutMs = t.duration('connectTimeout', 1);
-  const idleTimeoutMs = t.duration('idleTimeout', 0);
+  const connectTimeoutMs = t.duration('connectTimeout', DURATION_BOUNDS.connectTimeout);
+  const idleTimeoutMs = t.duration('idleTimeout', DURATION_BOUNDS.idleTimeout);
   const ka = t.obj('tcpKeepalive');
   const tcpKeepalive = ka && readKeepalive(ka);
   t.unsupported('maxConnectionDuration', 'connections are not closed after a maximum duration', 'warning');
@@ -55,9 +73,9 @@ function readConnectionPool(o: Obj): NonNullable<TrafficPolicySpec['connectionPo
 }
 
 function readKeepalive(o: Obj): TcpKeepaliveSpec {
-  const probes = o.int('probes', POSITIVE);
-  const timeMs = o.duration('time', 1);
-  const intervalMs = o.duration('interval', 1);
+  const probes = o.int('probes', KEEPALIVE_PROBES);
+  const timeMs = o.duration('time', DURATION_BOUNDS.keepaliveTime);
+  const intervalMs = o.duration('interval', DURATION_BOUNDS.keepaliveInterval);
   o.done();
   return compact({ probes, timeMs, intervalMs });
 }
@@ -67,8 +85,8 @@ function readOutlierDetection(o: Obj): NonNullable<TrafficPolicySpec['outlierDet
   const gateway = o.int('consecutiveGatewayErrors', NON_NEGATIVE);
   const set = [fiveXx, gateway].filter((n): n is number => n !== undefined);
   const consecutiveErrors = set.length > 0 ? Math.min(...set) : undefined;
-  const intervalMs = o.duration('interval', 1);
-  const baseEjectionTimeMs = o.duration('baseEjectionTime', 1);
+  const intervalMs = o.duration('interval', DURATION_BOUNDS.outlierInterval);
+  const baseEjectionTimeMs = o.duration('baseEjectionTime', DURATION_BOUNDS.baseEjectionTime);
   const maxEjectionPercent = o.int('maxEjectionPercent', { min: 0, max: 100 });
   for (const key of ['minHealthPercent', 'splitExternalLocalOriginErrors', 'consecutiveLocalOriginFailures']) {
     o.unsupported(key, 'every failed connect counts as one consecutive error', 'warning');

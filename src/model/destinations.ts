@@ -3,6 +3,7 @@ import { Codes, type Diagnostic } from '../errors';
 import { diagAt } from '../manifest/locate';
 import type { ServicePort, TcpRoute, VirtualService } from '../manifest/types';
 import { hostPort } from './address';
+import { hasLabels, ownValue } from './own';
 import { effectivePolicy } from './policy';
 import { canonicalHost, type Service, type ServiceIndex } from './services';
 import type { Destination, Endpoint } from './types';
@@ -114,10 +115,11 @@ function selectEndpoints(service: Service, port: ServicePort, labels: Readonly<R
     : [{ index: 0, address: service.host, ports: {}, labels: {}, weight: undefined }];
   const byKey = new Map<string, Endpoint>();
   for (const ep of declared) {
-    if (!Object.entries(labels).every(([k, v]) => ep.labels[k] === v)) continue;
+    if (!hasLabels(ep.labels, labels)) continue;
     const weight = ep.weight ?? 1;
     if (weight <= 0) continue;
-    const p = ep.ports[port.name] ?? port.targetPort ?? port.number;
+    // An own key only: a port named `constructor` must not find Object's constructor.
+    const p = ownValue(ep.ports, port.name) ?? port.targetPort ?? port.number;
     const key = hostPort(ep.address, p);
     const prev = byKey.get(key);
     byKey.set(key, prev ? { ...prev, weight: prev.weight + weight } : { key, address: ep.address, port: p, weight, labels: ep.labels });

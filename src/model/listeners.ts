@@ -3,6 +3,7 @@ import { Codes, type Diagnostic } from '../errors';
 import { diagAt, relatedAt } from '../manifest/locate';
 import type { Gateway, GatewayServer } from '../manifest/types';
 import { hostPort, isIP, isWildcard } from './address';
+import { hasLabels } from './own';
 import type { CompileOptions } from './types';
 
 /** One TCP server of a Gateway this proxy serves, before routing. */
@@ -18,7 +19,7 @@ export interface ListenerCandidate {
 
 /** True when every selector label is among the proxy's labels (an empty selector selects every proxy). */
 export function selectorMatches(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+  return hasLabels(labels, selector);
 }
 
 /** Returns the listeners the Gateways ask this proxy for; problems are pushed onto `out`. */

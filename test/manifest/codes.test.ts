@@ -72,6 +72,31 @@ const CASES: readonly Case[] = [
     code: Codes.FIELD_TYPE, severity: 'error', line: 4, col: 3, field: 'metadata.name',
   },
   {
+    name: 'metadata.name not a DNS-1123 subdomain',
+    yaml: istio('VirtualService', '  tcp: []\n', 'Tcp_Echo'),
+    code: Codes.FIELD_NAME, severity: 'error', line: 4, col: 3, field: 'metadata.name',
+  },
+  {
+    name: 'metadata.name with a newline and a workflow command',
+    yaml: istio('DestinationRule', '  host: a\n', '"gw\\n::error file=x::INJECTED"'),
+    code: Codes.FIELD_NAME, severity: 'error', line: 4, col: 3, field: 'metadata.name',
+  },
+  {
+    name: 'Gateway name with a dot (Istio: a DNS-1123 label)',
+    yaml: istio('Gateway', '  servers: []\n', 'tcp.echo'),
+    code: Codes.FIELD_NAME, severity: 'error', line: 4, col: 3, field: 'metadata.name',
+  },
+  {
+    name: 'metadata.name over 253 characters',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n', `${'a'.repeat(60)}.`.repeat(4) + 'abcdefghijklmnopqrstuvwxyz'),
+    code: Codes.FIELD_NAME, severity: 'error', line: 4, col: 3, field: 'metadata.name',
+  },
+  {
+    name: 'metadata.namespace not a DNS-1123 label',
+    yaml: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: g\n  namespace: a.b\nspec:\n  servers: []\n',
+    code: Codes.FIELD_NAME, severity: 'error', line: 5, col: 3, field: 'metadata.namespace',
+  },
+  {
     name: 'label value not a string',
     yaml: 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: g\n  labels:\n    version: 1\n',
     code: Codes.FIELD_TYPE, severity: 'error', line: 6, col: 5, field: 'metadata.labels.version',
@@ -167,6 +192,11 @@ const CASES: readonly Case[] = [
     code: Codes.FIELD_NOT_INTEGER, severity: 'error', line: 8, col: 7, field: 'spec.servers[0].port.number',
   },
   {
+    name: 'server port name not a DNS-1123 label',
+    yaml: istio('Gateway', '  servers:\n  - port:\n      number: 1\n      name: "tcp 1"\n      protocol: TCP\n'),
+    code: Codes.FIELD_NAME, severity: 'error', line: 9, col: 7, field: 'spec.servers[0].port.name',
+  },
+  {
     name: 'non-TCP server skipped',
     yaml: istio('Gateway', '  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n'),
     code: Codes.SERVER_SKIPPED, severity: 'warning', line: 7, col: 5, field: 'spec.servers[0]',
@@ -201,6 +231,11 @@ const CASES: readonly Case[] = [
     name: 'subset name missing',
     yaml: istio('DestinationRule', '  host: a\n  subsets:\n  - labels: {version: v1}\n'),
     code: Codes.FIELD_REQUIRED, severity: 'error', line: 8, col: 5, field: 'spec.subsets[0].name',
+  },
+  {
+    name: 'subset name not a DNS-1123 label',
+    yaml: istio('DestinationRule', '  host: a\n  subsets:\n  - name: V1\n'),
+    code: Codes.FIELD_NAME, severity: 'error', line: 8, col: 5, field: 'spec.subsets[0].name',
   },
   {
     name: 'load balancer PASSTHROUGH',
@@ -238,6 +273,51 @@ const CASES: readonly Case[] = [
     code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.connectTimeout',
   },
   {
+    name: 'connectTimeout over 24h',
+    yaml: DR_TCP_POOL('connectTimeout: 1193h2m48s'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.connectTimeout',
+  },
+  {
+    name: 'idleTimeout past 32 bits of milliseconds (was cast to 710ms)',
+    yaml: DR_TCP_POOL('idleTimeout: 1193h2m48s'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.idleTimeout',
+  },
+  {
+    name: 'idleTimeout past what a Node timer holds (25 days)',
+    yaml: DR_TCP_POOL('idleTimeout: 600h'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.idleTimeout',
+  },
+  {
+    name: 'keepalive time over 32767s',
+    yaml: DR_TCP_POOL('tcpKeepalive:\n          time: 1193h2m48s'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 11, col: 11, field: 'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.time',
+  },
+  {
+    name: 'keepalive interval under a second',
+    yaml: DR_TCP_POOL('tcpKeepalive:\n          interval: 500ms'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 11, col: 11, field: 'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.interval',
+  },
+  {
+    name: 'keepalive time not whole seconds',
+    yaml: DR_TCP_POOL('tcpKeepalive:\n          time: 1500ms'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 11, col: 11, field: 'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.time',
+  },
+  {
+    name: 'keepalive probes over 127',
+    yaml: DR_TCP_POOL('tcpKeepalive:\n          probes: 128'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 11, col: 11, field: 'spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.probes',
+  },
+  {
+    name: 'baseEjectionTime over 24h',
+    yaml: DR_POLICY('    outlierDetection:\n      baseEjectionTime: 1193h2m48s\n'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 9, col: 7, field: 'spec.trafficPolicy.outlierDetection.baseEjectionTime',
+  },
+  {
+    name: 'outlier interval over 24h',
+    yaml: DR_POLICY('    outlierDetection:\n      interval: 25h\n'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 9, col: 7, field: 'spec.trafficPolicy.outlierDetection.interval',
+  },
+  {
     name: 'maxConnections zero',
     yaml: DR_TCP_POOL('maxConnections: 0'),
     code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.maxConnections',
@@ -272,6 +352,16 @@ const CASES: readonly Case[] = [
     name: 'port name missing',
     yaml: istio('ServiceEntry', '  hosts: [a]\n  ports:\n  - number: 9000\n'),
     code: Codes.FIELD_REQUIRED, severity: 'error', line: 8, col: 5, field: 'spec.ports[0].name',
+  },
+  {
+    name: 'ServiceEntry port name not a DNS-1123 label',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  ports:\n  - number: 9000\n    name: __proto__\n'),
+    code: Codes.FIELD_NAME, severity: 'error', line: 9, col: 5, field: 'spec.ports[0].name',
+  },
+  {
+    name: 'endpoint ports key not a DNS-1123 label',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  endpoints:\n  - address: 10.0.0.1\n    ports:\n      toString: 9000\n'),
+    code: Codes.FIELD_NAME, severity: 'error', line: 10, col: 7, field: 'spec.endpoints[0].ports.toString',
   },
   {
     name: 'targetPort out of range',
@@ -325,5 +415,18 @@ describe('diagnostic codes and positions', () => {
     if (c.field !== undefined) expect(hit?.field).toBe(c.field);
     // One finding, reported once.
     expect(hits).toHaveLength(1);
+  });
+});
+
+describe('duration bounds: the largest value of each field is accepted', () => {
+  test.each([
+    ['connectTimeout', 'connectTimeout: 24h'],
+    ['idleTimeout', 'idleTimeout: 576h'],
+    ['keepalive', 'tcpKeepalive: {time: 32767s, interval: 1s, probes: 127}'],
+  ])('%s', (_name, field) => {
+    expect(parseOne(DR_TCP_POOL(field)).diagnostics).toEqual([]);
+  });
+  test('outlier detection', () => {
+    expect(parseOne(DR_POLICY('    outlierDetection:\n      interval: 24h\n      baseEjectionTime: 24h\n')).diagnostics).toEqual([]);
   });
 });

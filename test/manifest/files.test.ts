@@ -99,10 +99,10 @@ describe('file rules', () => {
       file('b/z.yaml', `${GW('b1')}---\n${GW('b2')}`),
       file('a.yaml', GW('a')),
       file('b/a.yaml', `${GW('ba')}\nextra: 1\n`),
-      file('B.yaml', GW('B')),
+      file('B.yaml', GW('upper')),
     ];
     const { resources, diagnostics } = parseManifests(files);
-    expect(resources.map((r) => `${r.file}:${r.metadata.name}`)).toEqual(['B.yaml:B', 'a.yaml:a', 'b/a.yaml:ba', 'b/z.yaml:b1', 'b/z.yaml:b2']);
+    expect(resources.map((r) => `${r.file}:${r.metadata.name}`)).toEqual(['B.yaml:upper', 'a.yaml:a', 'b/a.yaml:ba', 'b/z.yaml:b1', 'b/z.yaml:b2']);
     expect(diagnostics.map((d) => [d.file, d.code])).toEqual([['b/a.yaml', Codes.FIELD_UNKNOWN]]);
     expect(parseManifests([...files].reverse())).toEqual(parseManifests(files));
   });
