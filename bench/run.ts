@@ -12,6 +12,7 @@ import { measureBulk, measureConn, measureLat, measureMem, type BulkSample, type
 import { sleep } from './net';
 import { systemBusySeconds } from './proc-stats';
 import { compareDataPaths } from './pumps';
+import { updateReadme } from './headline';
 import { APT_LINE, peerVersion } from './peers';
 import { installCleanup, stopAll } from './procs';
 import { machineInfo, renderReport, type Results } from './report';
@@ -22,6 +23,9 @@ import { measureStorm } from './storm';
 import { launch, type Target, type TargetKind, type Upstreams } from './targets';
 import { measureWorkers } from './workers';
 import { BENCH_DIR, buildTool, startBackend } from './tools';
+
+/** The README whose headline figures a full run (or a --render of one) rewrites. */
+const README = join(BENCH_DIR, '..', 'README.md');
 
 const MEASURES = ['conn', 'bulk', 'lat', 'mem', 'swap', 'commit', 'paths', 'storm', 'scale', 'cpu', 'workers', 'hostile'] as const;
 type Measure = (typeof MEASURES)[number];
@@ -92,8 +96,13 @@ function log(msg: string): void {
 async function main(): Promise<void> {
   const o = options();
   if (o.render !== undefined) {
-    writeFileSync(o.out, renderReport(JSON.parse(readFileSync(o.render, 'utf8')) as Results));
+    const saved = JSON.parse(readFileSync(o.render, 'utf8')) as Results;
+    writeFileSync(o.out, renderReport(saved));
     log(`wrote ${o.out} from ${o.render}`);
+    if (!saved.quick && o.out === join(BENCH_DIR, 'RESULTS.md')) {
+      updateReadme(README, saved);
+      log(`wrote the headline figures of ${README}`);
+    }
     return;
   }
   installCleanup(log);
@@ -134,6 +143,7 @@ async function main(): Promise<void> {
     writeFileSync(json, JSON.stringify(results, null, 2));
     writeFileSync(o.out, renderReport(results));
     log(`wrote ${o.out} (data: ${json})`);
+    if (!o.quick && o.out === join(BENCH_DIR, 'RESULTS.md')) updateReadme(README, results);
   }
   if (!o.keep && ok) rmSync(workDir, { recursive: true, force: true });
   else log(`logs kept in ${workDir}`);

@@ -12,10 +12,9 @@ import type { Destination, Endpoint } from './types';
 export function resolveRoute(vs: VirtualService, rule: TcpRoute, index: ServiceIndex, out: Diagnostic[]): Destination[] | null {
   const base = `spec.tcp[${rule.index}]`;
   const before = out.filter((d) => d.severity === 'error').length;
-  if (rule.route.length === 0) {
-    out.push(diagAt(vs, `${base}.route`, Codes.EMPTY_ROUTE, `${base}.route must list at least one destination`));
-    return null;
-  }
+  // No destination left: the reader has already reported why (route missing, empty, or no entry
+  // readable) at the same place; a second diagnostic would repeat it.
+  if (rule.route.length === 0) return null;
   const lone = rule.route.length === 1;
   const weights = rule.route.map((rd) => (lone ? Math.max(rd.weight ?? 1, 1) : rd.weight ?? 0));
   rule.route.forEach((rd, i) => {

@@ -47,6 +47,11 @@ test('Istio TCP metrics and tcpshift connection metrics after 10 closed and 1 op
   const heldOn = (await held.send('still here')).startsWith('one') ? v1 : v2;
 
   const m = await scrape();
+  // README: `tcpshift_process_*`, prom-client's Node.js process metrics (their own names keep a `process_` of their own).
+  expect(metric(m, 'tcpshift_process_process_cpu_seconds_total')).toBeGreaterThan(0);
+  expect(metric(m, 'tcpshift_process_process_resident_memory_bytes')).toBeGreaterThan(0);
+  expect(metric(m, 'tcpshift_process_nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
+  expect(metric(m, 'tcpshift_process_nodejs_version_info', { version: process.version })).toBe(1);
   // 80/20 by smooth weighted round robin: 8 to v1, 2 to v2; each sent 'hello\n' (6 B) and got '<prefix> hello\n' (10 B).
   expect(metric(m, 'istio_tcp_connections_opened_total', v1)! - (heldOn === v1 ? 1 : 0)).toBe(8);
   expect(metric(m, 'istio_tcp_connections_opened_total', v2)! - (heldOn === v2 ? 1 : 0)).toBe(2);

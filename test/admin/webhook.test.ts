@@ -6,7 +6,7 @@ import { sign, signatureMatches, tokenMatches, verifyWebhook, type WebhookVerdic
 import type { RunResult } from '../../src/reconcile/reconciler';
 import { testAppConfig } from '../helpers/app';
 import { gitRepo, tempDir, type GitRepo } from '../helpers/git';
-import { Harness, sleep } from '../helpers/harness';
+import { Harness } from '../helpers/harness';
 import { connectAndSend, freePort, waitFor } from '../helpers/net';
 import { routeFiles } from '../helpers/routes';
 
@@ -81,6 +81,15 @@ async function instance(secret: string | undefined): Promise<Instance> {
   return { app, repo, url: `http://127.0.0.1:${app.adminPort}/webhook`, runs, logs, ...ports };
 }
 
+/**
+ * The triggers of the runs finished so far, once one more run ('barrier') has run. A route triggers
+ * before it answers, so any run a request started is finished (or joined) by then: no sleep needed.
+ */
+async function triggersAfterBarrier(app: App, logs: Record<string, unknown>[]): Promise<unknown[]> {
+  await app.reconciler.trigger('barrier');
+  return logs.filter((l) => l.msg === 'reconcile finished').map((l) => l.trigger);
+}
+
 function post(url: string, body: Buffer | string, headers: Record<string, string>): Promise<Response> {
   return fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 }
@@ -113,9 +122,8 @@ describe('POST /webhook on a running instance', () => {
       const res = await post(url, body, headers);
       expect(res.status).toBe(401);
     }
-    await sleep(100);
-    expect(runs).toEqual([]);
     expect(app.reconciler.status().lastAppliedRevision).toBe(before);
+    expect(await triggersAfterBarrier(app, logs)).toEqual(['start', 'barrier']);
     const warnings = logs.filter((l) => l.msg === 'webhook rejected: bad signature');
     expect(warnings).toHaveLength(4);
     expect(warnings[0]).toMatchObject({ level: 40, provider: 'github', reason: 'signature mismatch' });
@@ -123,14 +131,14 @@ describe('POST /webhook on a running instance', () => {
   });
 
   test('GitLab token and the generic HMAC header are accepted; another branch is acknowledged and ignored', async () => {
-    const { url, runs, logs } = await instance(SECRET);
+    const { app, url, runs, logs } = await instance(SECRET);
     const other = push('refs/heads/feature');
     const ignored = await post(url, other, { 'x-github-event': 'push', 'x-hub-signature-256': sign(SECRET, other) });
     expect(ignored.status).toBe(202);
     expect(await ignored.json()).toMatchObject({ action: 'ignored' });
-    await sleep(100);
-    expect(runs).toEqual([]);
     expect(logs.some((l) => l.msg === 'webhook ignored')).toBe(true);
+    expect(await triggersAfterBarrier(app, logs)).toEqual(['start', 'barrier']);
+    runs.splice(0);
 
     const gitlab = await post(url, push('refs/heads/main'), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': SECRET });
     expect(gitlab.status).toBe(202);
@@ -142,7 +150,7 @@ describe('POST /webhook on a running instance', () => {
   });
 
   test('ping answers 200; a body over 1 MiB answers 413; GET answers 405', async () => {
-    const { url, runs } = await instance(SECRET);
+    const { app, url, logs } = await instance(SECRET);
     const ping = Buffer.from('{"zen":"Keep it logically awesome."}');
     const pong = await post(url, ping, { 'x-github-event': 'ping', 'x-hub-signature-256': sign(SECRET, ping) });
     expect(pong.status).toBe(200);
@@ -150,8 +158,7 @@ describe('POST /webhook on a running instance', () => {
     const res = await post(url, big, { 'x-github-event': 'push', 'x-hub-signature-256': sign(SECRET, big) });
     expect(res.status).toBe(413);
     expect((await fetch(url)).status).toBe(405);
-    await sleep(50);
-    expect(runs).toEqual([]);
+    expect(await triggersAfterBarrier(app, logs)).toEqual(['start', 'barrier']);
   });
 
   test('without a secret the webhook is disabled: 404 saying how to enable it', async () => {

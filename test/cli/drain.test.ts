@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAIN } from '../helpers/cli';
 import { tempDir } from '../helpers/git';
-import { Harness, sleep } from '../helpers/harness';
+import { Harness } from '../helpers/harness';
 import { connectError, freePort, LineClient, waitFor } from '../helpers/net';
 import { split8020Files } from '../helpers/walkthrough';
 
@@ -58,14 +58,14 @@ test('SIGTERM: no new connections, an open one keeps working until it closes, th
   await waitFor(() => r.lines().some((l) => l.msg === 'proxy draining'), 5000, 'draining');
   expect(r.lines().find((l) => l.msg === 'proxy draining')).toMatchObject({ connections: 1, drainTimeoutMs: 20_000 });
   expect(await connectError(r.gateway)).toBe('ECONNREFUSED');
-  await sleep(300);
-  expect(r.exitedAt()).toBe(0);
+  // A round trip through the draining process: it is alive and has not exited.
   expect(await c.send('still there')).toMatch(/^(one|two) still there$/);
-  const closedAt = Date.now();
+  expect(r.exitedAt()).toBe(0);
   c.socket.end();
   expect(await r.exited).toBe(0);
-  expect(r.exitedAt() - closedAt).toBeLessThan(2000);
+  // It exited because the connection closed, not because the 20 s drain timeout passed.
   expect(r.lines().map((l) => l.msg)).toEqual(expect.arrayContaining(['proxy closed', 'stopped']));
+  expect(r.lines().filter((l) => l.msg === 'drain timeout: closing remaining connections')).toEqual([]);
 });
 
 test('--drain-timeout: connections still open when it passes are closed, and the exit is 0', async () => {
@@ -76,7 +76,6 @@ test('--drain-timeout: connections still open when it passes are closed, and the
   await c.closed;
   expect(Date.now() - sentAt).toBeGreaterThanOrEqual(350);
   expect(await r.exited).toBe(0);
-  expect(r.exitedAt() - sentAt).toBeLessThan(5000);
   expect(r.lines().find((l) => l.msg === 'drain timeout: closing remaining connections')).toMatchObject({ connections: 1 });
 });
 
@@ -85,9 +84,9 @@ test('a second signal exits at once, without waiting for open connections', asyn
   await open(r.gateway);
   r.signal('SIGTERM');
   await waitFor(() => r.lines().some((l) => l.msg === 'proxy draining'), 5000, 'draining');
-  const secondAt = Date.now();
   r.signal('SIGINT');
-  expect(await r.exited).not.toBeNull();
-  expect(r.exitedAt() - secondAt).toBeLessThan(2000);
+  // Exit 1, not a clean stop: the drain was cut short (a 60 s drain would outlast the test's timeout).
+  expect(await r.exited).toBe(1);
   expect(r.lines().find((l) => l.msg === 'second signal: exiting without waiting for connections')).toMatchObject({ signal: 'SIGINT' });
+  expect(r.lines().map((l) => l.msg)).not.toContain('stopped');
 });

@@ -6,11 +6,19 @@ export { connectAndSend, LineClient, type SendOptions } from '../../src/proxy/cl
 /**
  * Ports handed out by freePort come from below Linux's ephemeral range (32768–60999), so a port
  * chosen for a Gateway cannot be taken a moment later by a `listen(0)` or an outgoing connection
- * of the same test run. Each jest worker starts at a random place and never returns a port twice.
+ * of the same test run. freePort probes a port and releases it, so two jest workers probing the
+ * same port could both be handed it: each worker (JEST_WORKER_ID) owns its own block of the range,
+ * starts at a random place in it (other checkouts on the machine run jest too) and never returns
+ * a port twice.
  */
 const LOW = 20_000;
 const HIGH = 32_767;
-let nextPort = LOW + Math.floor(Math.random() * (HIGH - LOW));
+const BLOCKS = 16;
+const BLOCK = Math.floor((HIGH - LOW + 1) / BLOCKS);
+const worker = Number.parseInt(process.env['JEST_WORKER_ID'] ?? '1', 10);
+const blockLow = LOW + ((Number.isInteger(worker) && worker > 0 ? worker - 1 : 0) % BLOCKS) * BLOCK;
+const blockHigh = blockLow + BLOCK - 1;
+let nextPort = blockLow + Math.floor(Math.random() * BLOCK);
 
 function tryListen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -22,13 +30,18 @@ function tryListen(host: string, port: number): Promise<boolean> {
 
 /** A port that is free on `host` now and outside the ephemeral range (never 31400, the demo's). */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  for (let tries = 0; tries < HIGH - LOW; tries++) {
+  for (let tries = 0; tries < BLOCK; tries++) {
     const port = nextPort;
-    nextPort = nextPort >= HIGH ? LOW : nextPort + 1;
+    nextPort = nextPort >= blockHigh ? blockLow : nextPort + 1;
     if (port === 31400) continue;
     if (await tryListen(host, port)) return port;
   }
-  throw new Error(`no free port between ${LOW} and ${HIGH} on ${host}`);
+  throw new Error(`no free port between ${blockLow} and ${blockHigh} (jest worker ${worker}) on ${host}`);
+}
+
+/** The block of ports freePort hands out in this jest worker (for the helper's own test). */
+export function portBlock(): { low: number; high: number } {
+  return { low: blockLow, high: blockHigh };
 }
 
 /** Resolves with the error code a connect to `port` fails with, or 'connected'. */

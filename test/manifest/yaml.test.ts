@@ -110,19 +110,18 @@ describe('YAML problems', () => {
   });
 });
 
-/** Runs `fn`, asserting it returns within `ms`. */
-function quick<T>(ms: number, fn: () => T): T {
-  const t0 = performance.now();
-  const out = fn();
-  expect(performance.now() - t0).toBeLessThan(ms);
-  return out;
-}
+/**
+ * No wall-clock limits here (timings are unreliable on a shared machine, and slower still under
+ * coverage or mutation): each input would take minutes or exhaust memory if expanded, so the code
+ * asserted (a limit code, not a parse result) is the proof it was refused before expansion; the
+ * jest timeout is the backstop.
+ */
 
 function codes(yaml: string): Code[] {
   return parseOne(yaml).diagnostics.map((d) => d.code);
 }
 
-describe('resource exhaustion is refused quickly', () => {
+describe('resource exhaustion is refused before anything is expanded', () => {
   const LAUGHS = [
     'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
     ...'bcdefghi'.split('').map((c, i) => {
@@ -133,14 +132,14 @@ describe('resource exhaustion is refused quickly', () => {
   ].join('\n');
 
   test('billion laughs → YAML_ALIAS_LIMIT', () => {
-    const { diagnostics, resources } = quick(1000, () => parseOne(LAUGHS));
+    const { diagnostics, resources } = parseOne(LAUGHS);
     expect(where(diagnostics)).toEqual(['YAML_ALIAS_LIMIT@1:1']);
     expect(resources).toEqual([]);
   });
 
   test('billion laughs inside a skipped kind is still refused', () => {
     const text = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n${LAUGHS.replace(/^/gm, '  ')}`;
-    expect(quick(1000, () => codes(text))).toEqual([Codes.YAML_ALIAS_LIMIT]);
+    expect(codes(text)).toEqual([Codes.YAML_ALIAS_LIMIT]);
   });
 
   test('more than 100 aliases in one document → YAML_ALIAS_LIMIT at the 101st', () => {
@@ -151,7 +150,7 @@ describe('resource exhaustion is refused quickly', () => {
   test('aliases that copy a large node past the value budget → YAML_ALIAS_LIMIT', () => {
     const big = `a: &a [${Array(20_000).fill('x').join(',')}]\n`;
     const text = `${big}${Array.from({ length: 60 }, (_, i) => `b${i}: *a`).join('\n')}\n`;
-    expect(where(quick(1000, () => parseOne(text)).diagnostics)).toEqual(['YAML_ALIAS_LIMIT@1:1']);
+    expect(where(parseOne(text).diagnostics)).toEqual(['YAML_ALIAS_LIMIT@1:1']);
   });
 
   test('at most 100 YAML problems are listed per file, then one summary', () => {
@@ -161,10 +160,10 @@ describe('resource exhaustion is refused quickly', () => {
     expect(diagnostics[100]?.line).toBeGreaterThan(100);
   });
 
-  test('a file of ~1 MiB of anchors and aliases is refused fast', () => {
+  test('a file of ~1 MiB of anchors and aliases is refused', () => {
     let text = '';
     for (let i = 0; text.length < DEFAULT_LIMITS.maxFileBytes - 64; i++) text += `a${i}: &x${i} v\nb${i}: *x${i}\n`;
-    expect(quick(3000, () => codes(text))).toEqual([Codes.YAML_ALIAS_LIMIT]);
+    expect(codes(text)).toEqual([Codes.YAML_ALIAS_LIMIT]);
   });
 
   test.each([
@@ -173,7 +172,7 @@ describe('resource exhaustion is refused quickly', () => {
     ['block sequences', `${'- '.repeat(10_000)}x\n`],
     ['nearly 1 MiB of brackets', '['.repeat(500_000) + ']'.repeat(500_000)],
   ])('10,000-deep %s → YAML_TOO_DEEP', (_, text) => {
-    expect(quick(1000, () => codes(text))).toEqual([Codes.YAML_TOO_DEEP]);
+    expect(codes(text)).toEqual([Codes.YAML_TOO_DEEP]);
   });
 
   test('block mappings nested 100 deep → YAML_TOO_DEEP at the first level too deep', () => {
@@ -193,7 +192,7 @@ describe('resource exhaustion is refused quickly', () => {
     let i = 0;
     while (text.length < DEFAULT_LIMITS.maxFileBytes - 64) text += `  k${i++}: 1\n`;
     text += '  k0: 2\n';
-    const { diagnostics } = quick(3000, () => parseOne(text));
+    const { diagnostics } = parseOne(text);
     expect(errors(diagnostics).map((d) => d.code)).toEqual([Codes.YAML_DUPLICATE_KEY]);
   });
 
@@ -201,7 +200,7 @@ describe('resource exhaustion is refused quickly', () => {
     let text = `${GATEWAY}  x0: 0\n`;
     let i = 1;
     while (text.length < DEFAULT_LIMITS.maxFileBytes - 64) text += `  x${i++}: ${i}\n`;
-    const { diagnostics, resources } = quick(3000, () => parseOne(text));
+    const { diagnostics, resources } = parseOne(text);
     expect(resources).toHaveLength(1);
     expect(diagnostics).toHaveLength(i);
     expect(new Set(diagnostics.map((d) => d.code))).toEqual(new Set([Codes.FIELD_UNKNOWN]));

@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import type { Policy } from '../../src/model/types';
 import { nativeBinding } from '../../src/proxy/native-binding';
 import { hangingBackend } from '../helpers/backends';
-import { Harness, sleep } from '../helpers/harness';
+import { Harness } from '../helpers/harness';
 import { connectAndSend, freePort, waitFor } from '../helpers/net';
 import { tableOf } from '../helpers/table';
 
@@ -143,10 +143,12 @@ describe.each(paths)('%s data path', (dataPath) => {
     const { port, proxy } = await proxied([await h.echo('one')]);
     const c = await h.client(port);
     expect(await c.send('a')).toBe('one a');
-    const closing = proxy.close(5000);
-    await sleep(50);
+    let closed = false;
+    const closing = proxy.close(5000).then(() => (closed = true));
+    await waitFor(() => proxy.listeners().length === 0, 2000, 'listeners closed');
     expect(await connectAndSend(port, 'x').catch((err: NodeJS.ErrnoException) => err.code)).toBe('ECONNREFUSED');
     expect(await c.send('b')).toBe('one b');
+    expect(closed).toBe(false);
     c.socket.end();
     await closing;
     expect(proxy.counters().active).toBe(0);

@@ -5,6 +5,7 @@
  * (Refused connects, maxConnections and the idle timeout firing are in pipe.test.ts and limits.test.ts.)
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { effectivePolicy } from '../../src/model/policy';
 import type { Policy } from '../../src/model/types';
 import { startEcho } from '../../src/proxy/echo';
@@ -68,9 +69,10 @@ describe('connect timeout', () => {
   });
 
   test('at info level nothing is logged per failed connect', async () => {
-    const { port, lines } = await proxied([await freePort()], {}, 'info');
+    const { port, proxy, lines } = await proxied([await freePort()], {}, 'info');
     expect(await connectAndSend(port, 'x')).toBe('');
-    await sleep(50);
+    // Released and counted as failed: whatever it would log per connection is written by then.
+    await waitFor(() => proxy.counters().active === 0 && proxy.counters().destinations[0]?.failed === 1, 2000, 'failed and released');
     expect(lines.filter((l) => l.msg === 'connect failed' || l.msg === 'no endpoint reachable')).toEqual([]);
   });
 });
@@ -87,7 +89,7 @@ test('a backend that resets as soon as it accepts: the client is closed, the pro
 });
 
 describe('outlier detection', () => {
-  test('an ejected endpoint gets nothing for baseEjectionTime, then returns; a second ejection lasts twice as long', async () => {
+  test('an ejected endpoint gets nothing for baseEjectionTime, then returns (a second ejection: next test)', async () => {
     const flaky = await freePort();
     const live = await h.echo('live');
     const outlierDetection = { consecutiveErrors: 1, intervalMs: 1000, baseEjectionTimeMs: 400, maxEjectionPercent: 100 };
@@ -124,7 +126,8 @@ describe('outlier detection', () => {
     const second = Date.now();
     expect(ejected()).toMatchObject({ ejected: true, ejections: 2 });
     await waitFor(() => ejected()?.ejected === false, 2000, 'second ejection over');
-    expect(Date.now() - second).toBeGreaterThanOrEqual(250);
+    // A lower bound only (it never fails under load): 2 × 150 ms, minus the time to take `second`.
+    expect(Date.now() - second).toBeGreaterThanOrEqual(2 * 150 - 20);
   });
 
   test('never more than maxEjectionPercent of a subset is ejected', async () => {
@@ -142,12 +145,31 @@ describe('outlier detection', () => {
   });
 });
 
-test('idleTimeout 0s switches the idle timeout off', async () => {
-  const { port } = await proxied([await h.echo('one')], { idleTimeoutMs: 0 });
-  const c = await h.client(port);
-  expect(await c.send('a')).toBe('one a');
-  await sleep(400);
-  expect(await c.send('b')).toBe('one b');
+describe('idleTimeout 0s switches the idle timeout off', () => {
+  // No finite wait tells "off" from "1 h", so the test follows the 0 to where it is used: the
+  // effective policy keeps it (not the 1 h default), and on Node sockets no idle timer is set.
+  test('the effective policy keeps 0, not the 1 h default', () => {
+    expect(effectivePolicy({ connectionPool: { tcp: { idleTimeoutMs: 0 } } }).idleTimeoutMs).toBe(0);
+    expect(effectivePolicy({ connectionPool: { tcp: { idleTimeoutMs: 5000 } } }, { connectionPool: { tcp: { idleTimeoutMs: 0 } } }).idleTimeoutMs).toBe(0);
+  });
+
+  test.each(['js', 'auto'] as const)('data path %s: a connection idle for a while still works', async (dataPath) => {
+    const port = await freePort();
+    const proxy = h.proxy({ dataPath });
+    const policy = effectivePolicy({ connectionPool: { tcp: { idleTimeoutMs: 0 } } });
+    await proxy.swap(tableOf({ listeners: [{ port, destinations: [{ policy, endpoints: [{ port: await h.echo('one') }] }] }] }));
+    const c = await h.client(port);
+    expect(await c.send('a')).toBe('one a');
+    if (dataPath === 'js') {
+      // White box: the JS path's sockets carry no idle timer at all (a 1 h one would show here).
+      const conns = [...(proxy as unknown as { conns: Set<{ client: Socket; upstream: Socket | null }> }).conns];
+      expect(conns).toHaveLength(1);
+      expect(conns[0]!.client.timeout ?? 0).toBe(0);
+      expect(conns[0]!.upstream?.timeout ?? 0).toBe(0);
+    }
+    await sleep(200);
+    expect(await c.send('b')).toBe('one b');
+  });
 });
 
 /** `[timerActive, secondsLeft]` of the TCP socket `local` → `remote` ports (IPv4 loopback), from /proc/net/tcp. */
@@ -190,19 +212,24 @@ function tcpTimer(localPort: number, remotePort: number): [number, number] | und
   });
 });
 
-test('only endpoints declared in the table are ever dialled', async () => {
-  let trapped = 0;
-  const trap = await h.server((s) => { trapped++; s.destroy(); });
+test('only endpoints of the live table are ever dialled: not an ejected one, not one a swap removed', async () => {
+  // Old and new endpoints answer alike, so only the backends' own counts tell who was dialled.
+  const dialled = new Map<string, number>();
+  const counting = (name: string) => h.server((s) => {
+    dialled.set(name, (dialled.get(name) ?? 0) + 1);
+    s.on('data', (d: Buffer) => s.write(`same ${d.toString()}`));
+  });
   const dead = await freePort();
-  const first = await h.echo('first');
-  const second = await h.echo('second');
+  const first = await counting('first');
+  const second = await counting('second');
   const outlierDetection = { consecutiveErrors: 1, intervalMs: 1000, baseEjectionTimeMs: 60_000, maxEjectionPercent: 100 };
   const { port, proxy } = await proxied([dead, first], { loadBalancer: 'ROUND_ROBIN', outlierDetection });
-  for (let i = 0; i < 10; i++) expect(await connectAndSend(port, 'x')).toBe('first x\n');
+  for (let i = 0; i < 10; i++) expect(await connectAndSend(port, 'x')).toBe('same x\n');
+  expect(dialled.get('first')).toBe(10);
+  expect(endpointOf(proxy, dead)).toMatchObject({ opened: 0, connectFailures: 1, ejected: true });
   await proxy.swap(tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: second }] }] }] }));
-  for (let i = 0; i < 10; i++) expect(await connectAndSend(port, 'y')).toBe('second y\n');
-  expect(trapped).toBe(0);
+  for (let i = 0; i < 10; i++) expect(await connectAndSend(port, 'y')).toBe('same y\n');
+  expect(Object.fromEntries(dialled)).toEqual({ first: 10, second: 10 });
   expect(proxy.counters().endpoints.map((e) => e.key).sort()).toEqual([dead, first, second].map((p) => `127.0.0.1:${p}`).sort());
-  expect(endpointOf(proxy, first)).toMatchObject({ opened: 10 });
-  expect(endpointOf(proxy, trap)).toBeUndefined();
+  expect(endpointOf(proxy, dead)).toMatchObject({ opened: 0, connectFailures: 1 });
 });

@@ -1,6 +1,7 @@
 import type { Policy } from '../../src/model/types';
 import { connectAndSend, connectError, freePort, LineClient, waitFor } from '../helpers/net';
 import { Harness, sleep } from '../helpers/harness';
+import { captureLogs } from '../helpers/logs';
 import { tableOf } from '../helpers/table';
 import type { Proxy } from '../../src/proxy/proxy';
 
@@ -99,21 +100,37 @@ describe('close()', () => {
   });
 
   test('waits for connections on listeners removed by an earlier swap', async () => {
-    const proxy = h.proxy();
+    const { log, lines } = captureLogs('info');
+    const proxy = h.proxy({ logger: log });
     const echo = await h.echo('one');
     const port = await serve(proxy, echo);
     const c = await h.client(port);
     expect(await c.send('a')).toBe('one a');
     await proxy.swap(tableOf({ listeners: [] }));
-    await proxy.close(150);
+    expect(await connectError(port)).toBe('ECONNREFUSED');
+    expect(await c.send('b')).toBe('one b'); // the removed listener's connection lives on
+    let closed = false;
+    const closing = proxy.close(10_000).then(() => (closed = true));
+    await waitFor(() => lines.some((l) => l.msg === 'proxy draining'), 5000, 'draining');
+    // A round trip once the drain began: the connection still works and close() is still waiting.
+    expect(await c.send('c')).toBe('one c');
+    expect(closed).toBe(false);
+    c.socket.end();
+    await closing;
     await c.closed;
+    expect(proxy.counters().active).toBe(0);
   });
 
-  test('is idempotent', async () => {
-    const proxy = h.proxy();
+  test('is idempotent: every call returns the one shutdown, which runs once', async () => {
+    const { log, lines } = captureLogs('info');
+    const proxy = h.proxy({ logger: log });
     await serve(proxy, await h.echo('one'));
-    await Promise.all([proxy.close(), proxy.close()]);
+    const first = proxy.close();
+    expect(proxy.close()).toBe(first);
+    await Promise.all([first, proxy.close()]);
     await proxy.close();
+    expect(lines.filter((l) => l.msg === 'proxy draining')).toHaveLength(1);
+    expect(lines.filter((l) => l.msg === 'proxy closed')).toHaveLength(1);
   });
 });
 

@@ -70,9 +70,13 @@ describe('the proxy records the pick of every new connection', () => {
     const v1 = await h.echo('one');
     const port = await freePort();
     const proxy = h.proxy();
-    await proxy.swap(tableOf({ listeners: [{ port, destinations: [{ subset: 'v1', endpoints: [{ port: v1 }], policy: { maxConnections: 0 } }] }] }));
-    await connectAndSend(port, 'x').catch(() => undefined);
-    expect(proxy.snapshot().listeners[0]!.route.observedConnections).toBe(1);
+    // maxConnections 1 (the parser refuses 0): one client held open, the next is refused.
+    await proxy.swap(tableOf({ listeners: [{ port, destinations: [{ subset: 'v1', endpoints: [{ port: v1 }], policy: { maxConnections: 1 } }] }] }));
+    const held = await h.client(port);
+    expect(await held.send('a')).toBe('one a');
+    expect(await connectAndSend(port, 'x')).toBe('');
+    expect(proxy.snapshot().listeners[0]!.route.destinations[0]).toMatchObject({ rejected: 1, opened: 1 });
+    expect(proxy.snapshot().listeners[0]!.route.observedConnections).toBe(2);
   });
 });
 

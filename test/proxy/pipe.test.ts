@@ -24,6 +24,18 @@ function chunkOf(i: number, size: number): Buffer {
   return b;
 }
 
+/** Resolves with `value()` once it has not changed for `turns` consecutive event-loop turns. */
+async function settled(value: () => number, turns: number): Promise<number> {
+  let last = value();
+  for (let same = 0; same < turns;) {
+    await new Promise((r) => setImmediate(r));
+    const v = value();
+    if (v === last) same++;
+    else [last, same] = [v, 0];
+  }
+  return last;
+}
+
 describe('piping', () => {
   test('half-close: a client that writes one line and shuts its write side still gets the reply', async () => {
     const { port, proxy } = await proxied([await h.echo('one')]);
@@ -140,13 +152,11 @@ describe('piping', () => {
     const s = net.connect({ port, host: '127.0.0.1' });
     h.defer(async () => void s.destroy());
     s.pause();
-    await sleep(400);
-    const stalled = handed;
-    await sleep(200);
     // Paused reader: the backend is held back once the socket buffers are full (without backpressure
-    // the proxy would read everything into memory and the backend would have handed over all 20 MB).
-    expect(handed).toBe(stalled);
-    expect(handed).toBeLessThan(total);
+    // the proxy would read everything into memory and the backend would hand over all 20 MB). Wait
+    // until nothing moves for 200 event-loop turns (counted, not timed): where it stops is the proof.
+    const stalled = await settled(() => handed, 200);
+    expect(stalled).toBeLessThan(total);
     const got = createHash('sha256');
     let bytes = 0;
     await new Promise<void>((resolve, reject) => {

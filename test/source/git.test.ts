@@ -136,8 +136,9 @@ describe.each([
     repo.deleteBranch();
     const err = await src.resolve().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FetchError);
-    expect((err as FetchError).message).toContain('branch main not found');
-    expect((err as FetchError).next).toBe('retry');
+    // Fields, not wording: the reason, what happens next, and the branch named.
+    expect(err).toMatchObject({ reason: 'FetchFailed', next: 'retry' });
+    expect((err as FetchError).message).toContain('main');
     expect(repo.restoreBranch()).toBe(sha);
     expect(await src.resolve()).toBe(sha);
   });
