@@ -14,7 +14,7 @@ import { nativeBinding, nativeLoadError } from './native-binding';
 import { nativeTransport } from './native-pipe';
 import type { ConnectionHost, ProxiedConnection } from './routed';
 import { buildRuntime, EMPTY_RUNTIME, type TableRuntime } from './runtime';
-import { jsTransport, type BoundListener, type Client, type Transport } from './transport';
+import { jsTransport, type BoundAddress, type BoundListener, type Client, type Transport } from './transport';
 import { snapshotOf, type ProxySnapshot } from './snapshot';
 
 export interface ProxyOptions {
@@ -31,12 +31,7 @@ export interface ProxyOptions {
 }
 
 /** What is bound now. */
-export interface BoundInfo {
-  readonly key: string;
-  readonly address: string;
-  readonly port: number;
-  readonly boundPort: number;
-}
+export type BoundInfo = BoundAddress;
 
 export class Proxy {
   private readonly log: Logger;
