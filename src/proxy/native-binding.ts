@@ -67,12 +67,24 @@ let loadError: string | null = null;
 
 /** The addon, or null when it is not built, fails to load, or TCPSHIFT_NATIVE=0. Loaded once. */
 export function nativeBinding(): NativeBinding | null {
-  if (loaded !== undefined) return loaded;
-  loaded = null;
   if (process.env['TCPSHIFT_NATIVE'] === '0') {
     loadError = 'switched off (TCPSHIFT_NATIVE=0)';
     return null;
   }
+  return loadAddon();
+}
+
+/**
+ * The addon for socket options only (keepalive interval and probes, a socket's pending error), also
+ * when TCPSHIFT_NATIVE=0 keeps the bytes on Node sockets; null when it is not built.
+ */
+export function socketOptions(): NativeBinding | null {
+  return loadAddon();
+}
+
+function loadAddon(): NativeBinding | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
   const file = addonFile();
   if (file === null) {
     loadError = 'not built (no build/Release/tcpshift_native.node)';

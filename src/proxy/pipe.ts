@@ -12,7 +12,7 @@
 import * as net from 'node:net';
 import type { Logger } from 'pino';
 import type { Policy } from '../model/types';
-import { keepaliveArgs, nativeBinding } from './native-binding';
+import { keepaliveArgs, socketOptions } from './native-binding';
 import type { DestinationRuntime } from './runtime';
 import { RoutedConnection, type ConnectionHost } from './routed';
 
@@ -42,7 +42,7 @@ function fdOf(s: net.Socket): number | undefined {
 function applyKeepalive(s: net.Socket, ka: Policy['tcpKeepalive'], log: Logger): void {
   if (ka === null) return;
   const fd = fdOf(s);
-  const binding = nativeBinding();
+  const binding = socketOptions();
   if (binding !== null && fd !== undefined && fd >= 0) {
     binding.setKeepalive(fd, ...keepaliveArgs(ka));
   } else if (!keepaliveWarned) {
@@ -164,7 +164,10 @@ export class Connection extends RoutedConnection {
     if (s === this.upstream) this.upstreamFailed = true;
     const peer = s === this.client ? this.upstream : this.client;
     s.destroy();
-    if (peer !== null && !peer.destroyed) peer.resetAndDestroy();
+    if (peer === null || peer.destroyed) return;
+    // (An upstream still dialling has nothing to reset: it is dropped when the client closes.)
+    if (this.open) peer.resetAndDestroy();
+    else peer.destroy();
   }
 
   clientClose(): void {
@@ -234,7 +237,7 @@ function onEnd(this: Tagged): void {
  * error says (with the addon; without it, such a reset is passed on as a FIN).
  */
 function resetPending(s: net.Socket): NodeJS.ErrnoException | null {
-  const binding = nativeBinding();
+  const binding = socketOptions();
   const fd = fdOf(s);
   if (binding === null || fd === undefined || fd < 0) return null;
   const errno = binding.pendingError(fd);

@@ -4,7 +4,7 @@
  * reset counts the connection as `failed`; a client reset does not blame the backend.
  */
 import * as net from 'node:net';
-import { nativeBinding } from '../../src/proxy/native-binding';
+import { nativeBinding, socketOptions } from '../../src/proxy/native-binding';
 import { Harness } from '../helpers/harness';
 import { freePort, waitFor } from '../helpers/net';
 import { tableOf } from '../helpers/table';
@@ -12,8 +12,8 @@ import { tableOf } from '../helpers/table';
 const h = new Harness();
 afterEach(() => h.cleanup());
 
-const binding = nativeBinding();
-const paths: ('native' | 'js')[] = binding !== null ? ['native', 'js'] : ['js'];
+const binding = socketOptions();
+const paths: ('native' | 'js')[] = nativeBinding() !== null ? ['native', 'js'] : ['js'];
 
 /**
  * How a socket ended: the error code it got, or 'end' for a clean FIN. libuv reports a reset that

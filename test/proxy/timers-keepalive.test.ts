@@ -5,7 +5,7 @@
  * connection carry, read back with getsockopt on the proxy's own sockets (found through /proc).
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { nativeBinding } from '../../src/proxy/native-binding';
+import { nativeBinding, socketOptions } from '../../src/proxy/native-binding';
 import type { Policy } from '../../src/model/types';
 import { Harness, sleep } from '../helpers/harness';
 import { freePort } from '../helpers/net';
@@ -14,8 +14,8 @@ import { tableOf } from '../helpers/table';
 const h = new Harness();
 afterEach(() => h.cleanup());
 
-const binding = nativeBinding();
-const paths: ('native' | 'js')[] = binding !== null ? ['native', 'js'] : ['js'];
+const binding = socketOptions();
+const paths: ('native' | 'js')[] = nativeBinding() !== null ? ['native', 'js'] : ['js'];
 
 /** 1193h2m48s: 4,294,968 s, which a 32-bit millisecond timer reads as 704 ms. */
 const HUGE_MS = 4_294_968_000;
