@@ -112,8 +112,11 @@ function epollWatched(): Set<string>[] {
 }
 
 (nativeBinding() !== null ? test : test.skip)('native: a closed connection leaves the epoll set even while a child holds its sockets', async () => {
-  const backend = await h.server((s) => s.on('data', (d: Buffer) => s.write(d)));
-  let upstreamPort = 0;
+  let upstreamPort = 0; // the proxy's side of its upstream leg, as the backend sees it
+  const backend = await h.server((s) => {
+    upstreamPort = s.remotePort ?? 0;
+    s.on('data', (d: Buffer) => s.write(d));
+  });
   const port = await freePort();
   const proxy = h.proxy({ dataPath: 'native' });
   await proxy.swap(tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: backend }] }] }] }));
@@ -123,8 +126,6 @@ function epollWatched(): Set<string>[] {
   const c = await LineClient.open(port);
   expect(await c.send('hi')).toBe('hi');
   await waitFor(() => proxy.counters().destinations[0]?.opened === 1, 2000, 'connected');
-  upstreamPort = [...readFileSync('/proc/net/tcp', 'utf8').matchAll(/:([0-9A-F]{4}) [0-9A-F]{8}:([0-9A-F]{4})/g)]
-    .map((m) => [parseInt(m[1]!, 16), parseInt(m[2]!, 16)] as const).find(([l, r]) => r === backend && l !== port)![0];
   const legs = [socketInode(port, c.socket.localPort!), socketInode(upstreamPort, backend)];
   for (const ino of legs) expect(ours().has(Number(ino).toString(16))).toBe(true);
   // A child holds copies of both legs, as a forked child does until it execs.
