@@ -9,7 +9,7 @@
 import cluster from 'node:cluster';
 import * as net from 'node:net';
 import { pipeline } from 'node:stream';
-import { EV_ACCEPT, EV_CONNECT_FAILED, nativeBinding } from '../src/proxy/native-binding';
+import { nativeBinding } from '../src/proxy/native-binding';
 
 type Pipe = (client: net.Socket, upstream: net.Socket) => void;
 
@@ -75,11 +75,12 @@ function nativeProxy(listen: number, upPort: number, reusePort: boolean): void {
   const b = nativeBinding();
   if (b === null) throw new Error('the native addon is not built');
   const ev = new Float64Array(4 * 4096);
+  const { EV_ACCEPT, EV_CONNECT_FAILED } = b.constants;
   b.init(ev, (count) => {
     for (let i = 0, o = 0; i < count; i++, o += 4) {
       const type = ev[o];
       const id = ev[o + 1]!;
-      if (type === EV_ACCEPT && b.dial(id, '127.0.0.1', upPort, 10_000, 3_600_000, 0) < 0) b.destroy(id);
+      if (type === EV_ACCEPT && b.dial(id, '127.0.0.1', upPort, 10_000, 3_600_000, 0, 0, 0) < 0) b.destroy(id);
       else if (type === EV_CONNECT_FAILED) b.destroy(id);
     }
   });

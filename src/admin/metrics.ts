@@ -37,6 +37,15 @@ export function createMetrics(proxy: { counters(): CountersSnapshot }, reconcile
   perDestination('tcpshift_active_connections', 'Client connections assigned to the destination and not yet closed', (d) => d.active, 'gauge');
   perDestination('tcpshift_connect_failures_total', 'Failed dial attempts to endpoints of the destination', (d) => d.connectFailures, 'counter');
   perDestination('tcpshift_rejected_connections_total', 'Client connections closed at once by maxConnections', (d) => d.rejected, 'counter');
+  const perReason = (name: string, help: string, pick: (c: CountersSnapshot) => CountersSnapshot['acceptErrors']) => new Counter({
+    name, help, labelNames: ['reason'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of pick(read())) this.inc({ reason: r.reason }, r.count);
+    },
+  });
+  perReason('tcpshift_accept_errors_total', 'Connections the listeners could not accept (shed while out of descriptors, or accept failures), per errno name', (c) => c.acceptErrors);
+  perReason('tcpshift_local_connect_errors_total', 'Dials that failed for a reason of this host (EMFILE, ENFILE, EADDRNOTAVAIL, ENOBUFS), never blamed on the endpoint', (c) => c.localConnectErrors);
   new Counter({
     name: 'tcpshift_endpoint_ejections_total', help: 'Outlier-detection ejections, per endpoint', labelNames: ['endpoint'], registers: [registry],
     collect() {

@@ -39,7 +39,7 @@ export class EndpointState extends ConnectionTotals {
 
 /** Totals of one destination (service, version, port). */
 export class DestinationCounter extends ConnectionTotals {
-  /** Client connections closed because every attempt failed. */
+  /** Client connections that failed: every attempt failed, or the upstream reset (or failed) once open. */
   failed = 0;
   /** Client connections closed at once because the destination's maxConnections was reached. */
   rejected = 0;
@@ -49,6 +49,27 @@ export class DestinationCounter extends ConnectionTotals {
   }
 }
 
+/** Counts per reason (an errno name such as EMFILE). */
+export class ReasonCounts {
+  private readonly counts = new Map<string, number>();
+
+  /** Adds `n` for `reason`. */
+  add(reason: string, n = 1): void {
+    this.counts.set(reason, (this.counts.get(reason) ?? 0) + n);
+  }
+
+  /** Every reason with its count, in first-seen order. */
+  entries(): ReasonCount[] {
+    return [...this.counts].map(([reason, count]) => ({ reason, count }));
+  }
+}
+
+/** One reason and how often it happened. */
+export interface ReasonCount {
+  readonly reason: string;
+  readonly count: number;
+}
+
 /** Plain JSON view of every counter, for metrics. */
 export interface CountersSnapshot {
   /** Client connections currently tracked by the proxy. */
@@ -56,6 +77,10 @@ export interface CountersSnapshot {
   readonly accepted: number;
   /** Closed at once: global maxConnections plus every destination's maxConnections. */
   readonly rejected: number;
+  /** Connections a listener could not accept (shed while out of descriptors, or accept() failures), per errno name. */
+  readonly acceptErrors: readonly ReasonCount[];
+  /** Dials that failed for a reason of this host (EMFILE, ENFILE, EADDRNOTAVAIL, ENOBUFS, ENOMEM), never blamed on the endpoint. */
+  readonly localConnectErrors: readonly ReasonCount[];
   readonly destinations: readonly {
     readonly key: string; readonly service: string; readonly version: string; readonly port: number;
     readonly active: number; readonly opened: number; readonly closed: number;
@@ -76,6 +101,8 @@ export class Counters {
   active = 0;
   accepted = 0;
   rejected = 0;
+  readonly acceptErrors = new ReasonCounts();
+  readonly localConnectErrors = new ReasonCounts();
   /** The destinations given to each listener's last new connections (the observed share). */
   readonly observed = new ObservedShares();
   private readonly destinations = new Map<string, DestinationCounter>();
@@ -108,6 +135,8 @@ export class Counters {
       active: this.active,
       accepted: this.accepted,
       rejected: this.rejected,
+      acceptErrors: this.acceptErrors.entries(),
+      localConnectErrors: this.localConnectErrors.entries(),
       destinations: [...this.destinations.values()].map((c) => ({
         key: c.key, service: c.service, version: c.version, port: c.port,
         active: c.active, opened: c.opened, closed: c.closed,

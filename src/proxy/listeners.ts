@@ -1,15 +1,10 @@
 /** Binding and closing listening sockets on Node's net.Server (the JavaScript data path). */
 import * as net from 'node:net';
 import { bindHint } from '../errors';
+import type { BoundAddress } from './transport';
 
 /** A net.Server the proxy listens on. */
-export interface BoundServer {
-  readonly key: string;
-  readonly address: string;
-  /** Port as configured. */
-  readonly port: number;
-  /** Port actually bound (differs only when `port` is 0). */
-  readonly boundPort: number;
+export interface BoundServer extends BoundAddress {
   readonly server: net.Server;
 }
 

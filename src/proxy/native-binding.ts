@@ -5,43 +5,86 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Policy } from '../model/types';
+
+/** Numbers the addon and this side share, defined once in the addon (proxy.h). */
+export interface NativeConstants {
+  /** Event types in the shared array: [type, connection id, a, b]. a = listener id. */
+  readonly EV_ACCEPT: number;
+  readonly EV_CONNECTED: number;
+  /** a = libuv error code. */
+  readonly EV_CONNECT_FAILED: number;
+  /** a = bytes received from the client, b = bytes sent to it. */
+  readonly EV_CLOSED: number;
+  /** id = listener id, a = libuv error code, b = waiting connections shed. */
+  readonly EV_ACCEPT_ERROR: number;
+  /** As EV_CLOSED, ended because the upstream reset or failed (the client was reset). */
+  readonly EV_UPSTREAM_RESET: number;
+  /** Connection ids are `slot + generation × SLOT_SPACE`. */
+  readonly SLOT_SPACE: number;
+  /** The largest TCP_KEEPIDLE / TCP_KEEPINTVL (seconds) and TCP_KEEPCNT Linux takes. */
+  readonly KEEPALIVE_MAX_SECONDS: number;
+  readonly KEEPALIVE_MAX_PROBES: number;
+}
 
 /** The addon's functions (see addon.cc for the contract of each). */
 export interface NativeBinding {
+  readonly constants: NativeConstants;
   /** Hands over the shared event array (4 numbers per event) and the function that drains it. */
   init(events: Float64Array, flush: (count: number) => void): void;
   /** Binds and listens; returns [listenerId, boundPort]; throws an Error whose `code` is e.g. EADDRINUSE. */
   listen(host: string, port: number, backlog: number): [number, number];
   /** Stops accepting on a listener at once. */
   closeListener(id: number): void;
-  /** Dials the upstream of an accepted connection; 0, or a negative libuv error code. */
-  dial(id: number, ip: string, port: number, connectTimeoutMs: number, idleTimeoutMs: number, keepaliveMs: number): number;
+  /**
+   * Dials the upstream of an accepted connection (durations 64-bit; keepalive in seconds and probes,
+   * keepIdleS 0 = off); 0, a negative libuv error code, or 1 when the client has closed already.
+   */
+  dial(id: number, ip: string, port: number, connectTimeoutMs: number, idleTimeoutMs: number, keepIdleS: number, keepIntvlS: number, keepCnt: number): number;
   /** Closes both legs now; a closed event follows. */
   destroy(id: number): void;
   /** `ECONNREFUSED` for the libuv code of connection refused, etc. */
   errorName(code: number): string;
+  /** Sets SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT on socket `fd` of this process; 0 or a negative errno. */
+  setKeepalive(fd: number, idleS: number, intvlS: number, cnt: number): number;
+  /** The pending error of socket `fd` of this process (SO_ERROR, which reading clears): an errno, 0 when none. */
+  pendingError(fd: number): number;
+  /** [SO_KEEPALIVE, TCP_KEEPIDLE s, TCP_KEEPINTVL s, TCP_KEEPCNT] of socket `fd` of this process (for tests). */
+  keepaliveOf(fd: number): [number, number, number, number];
   /** Connections accepted and not yet closed. */
   live(): number;
 }
 
-/** Event types in the shared array: [type, connection id, a, b]. */
-export const EV_ACCEPT = 1; // a = listener id
-export const EV_CONNECTED = 2;
-export const EV_CONNECT_FAILED = 3; // a = libuv error code
-export const EV_CLOSED = 4; // a = bytes received from the client, b = bytes sent to it
-export const EV_ACCEPT_ERROR = 5; // id = listener id, a = libuv error code
+/** A DestinationRule's tcpKeepalive as setsockopt takes it: [idle s, interval s, probes]; zeros when off. */
+export function keepaliveArgs(ka: Policy['tcpKeepalive']): [number, number, number] {
+  if (ka === null) return [0, 0, 0];
+  const seconds = (ms: number) => Math.max(1, Math.round(ms / 1000));
+  return [seconds(ka.timeMs), seconds(ka.intervalMs), Math.max(1, ka.probes)];
+}
 
 let loaded: NativeBinding | null | undefined;
 let loadError: string | null = null;
 
 /** The addon, or null when it is not built, fails to load, or TCPSHIFT_NATIVE=0. Loaded once. */
 export function nativeBinding(): NativeBinding | null {
-  if (loaded !== undefined) return loaded;
-  loaded = null;
   if (process.env['TCPSHIFT_NATIVE'] === '0') {
     loadError = 'switched off (TCPSHIFT_NATIVE=0)';
     return null;
   }
+  return loadAddon();
+}
+
+/**
+ * The addon for socket options only (keepalive interval and probes, a socket's pending error), also
+ * when TCPSHIFT_NATIVE=0 keeps the bytes on Node sockets; null when it is not built.
+ */
+export function socketOptions(): NativeBinding | null {
+  return loadAddon();
+}
+
+function loadAddon(): NativeBinding | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
   const file = addonFile();
   if (file === null) {
     loadError = 'not built (no build/Release/tcpshift_native.node)';
@@ -49,8 +92,9 @@ export function nativeBinding(): NativeBinding | null {
   }
   try {
     const b = require(file) as Partial<NativeBinding>;
-    if (typeof b.listen === 'function') loaded = b as NativeBinding;
-    else loadError = 'not supported on this platform';
+    if (typeof b.listen !== 'function') loadError = 'not supported on this platform';
+    else if (typeof b.setKeepalive !== 'function') loadError = 'built from older sources (run `npx node-gyp rebuild`)';
+    else loaded = b as NativeBinding;
   } catch (err) {
     loadError = err instanceof Error ? err.message.split('\n')[0]! : String(err);
   }

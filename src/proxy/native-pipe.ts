@@ -7,18 +7,17 @@
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { BindFailure } from './listeners';
-import {
-  EV_ACCEPT, EV_ACCEPT_ERROR, EV_CLOSED, EV_CONNECT_FAILED, EV_CONNECTED, type NativeBinding,
-} from './native-binding';
+import { keepaliveArgs, type NativeBinding } from './native-binding';
 import { RoutedConnection, type ConnectionHost } from './routed';
 import type { DestinationRuntime } from './runtime';
 import type { BoundListener, Client, Transport } from './transport';
 
 /** Node's default listen backlog. */
 const BACKLOG = 511;
-/** Connection ids are `slot + generation × 2^20`. */
-const SLOT_SPACE = 1 << 20;
 const EVENTS = 4096;
+
+/** An accept error as the listener's onError gets it: the errno name, and how many waiting connections were shed. */
+export type AcceptError = Error & { readonly code: string; readonly shed: number };
 
 /** A listener as the hub tracks it. */
 interface ListenerEntry {
@@ -42,8 +41,10 @@ class NativeHub {
   private readonly events = new Float64Array(EVENTS * 4);
   private readonly listeners = new Map<number, ListenerEntry>();
   private readonly accepted: (Accepted | undefined)[] = [];
+  private readonly slotSpace: number;
 
   constructor(readonly binding: NativeBinding) {
+    this.slotSpace = binding.constants.SLOT_SPACE;
     binding.init(this.events, (n) => this.flush(n));
   }
 
@@ -71,18 +72,19 @@ class NativeHub {
 
   /** Attaches `conn` to the accepted client `id`. */
   adopt(id: number, conn: NativeConnection): void {
-    const a = this.accepted[id % SLOT_SPACE];
+    const a = this.accepted[id % this.slotSpace];
     if (a !== undefined && a.id === id) a.conn = conn;
   }
 
   /** True once the addon has reported client `id` closed. */
   isClosed(id: number): boolean {
-    const a = this.accepted[id % SLOT_SPACE];
+    const a = this.accepted[id % this.slotSpace];
     return a === undefined || a.id !== id;
   }
 
   private flush(n: number): void {
     const ev = this.events;
+    const { EV_ACCEPT, EV_ACCEPT_ERROR, EV_CLOSED, EV_CONNECT_FAILED, EV_CONNECTED, EV_UPSTREAM_RESET } = this.binding.constants;
     for (let i = 0, o = 0; i < n; i++, o += 4) {
       const type = ev[o]!;
       const id = ev[o + 1]!;
@@ -93,28 +95,29 @@ class NativeHub {
           continue;
         }
         l.live++;
-        this.accepted[id % SLOT_SPACE] = { id, listener: l, conn: null };
+        this.accepted[id % this.slotSpace] = { id, listener: l, conn: null };
         l.onAccept(id);
         continue;
       }
       if (type === EV_ACCEPT_ERROR) {
         const code = this.binding.errorName(ev[o + 2]!);
-        this.listeners.get(id)?.onError(Object.assign(new Error(`accept: ${code}`), { code }));
+        const err: AcceptError = Object.assign(new Error(`accept: ${code}`), { code, shed: ev[o + 3]! });
+        this.listeners.get(id)?.onError(err);
         continue;
       }
-      const slot = id % SLOT_SPACE;
+      const slot = id % this.slotSpace;
       const a = this.accepted[slot];
       if (a === undefined || a.id !== id) continue;
       if (type === EV_CONNECTED) {
         a.conn?.connected();
       } else if (type === EV_CONNECT_FAILED) {
         a.conn?.attemptFailed(this.binding.errorName(ev[o + 2]!));
-      } else if (type === EV_CLOSED) {
+      } else if (type === EV_CLOSED || type === EV_UPSTREAM_RESET) {
         this.accepted[slot] = undefined;
         const l = a.listener;
         l.live--;
         if (l.live === 0 && l.drained !== null) l.drained();
-        a.conn?.closed(ev[o + 2]!, ev[o + 3]!);
+        a.conn?.closed(ev[o + 2]!, ev[o + 3]!, type === EV_UPSTREAM_RESET);
       }
     }
   }
@@ -158,7 +161,7 @@ export class NativeConnection extends RoutedConnection {
 
   private dialAddress(ip: string, port: number): void {
     const p = this.dest.destination.policy;
-    const r = this.hub.binding.dial(this.id, ip, port, p.connectTimeoutMs, p.idleTimeoutMs, p.tcpKeepalive?.timeMs ?? 0);
+    const r = this.hub.binding.dial(this.id, ip, port, p.connectTimeoutMs, p.idleTimeoutMs, ...keepaliveArgs(p.tcpKeepalive));
     // r > 0: the client has gone already; its closed event is on its way.
     if (r < 0) this.attemptFailed(this.hub.binding.errorName(r));
   }
@@ -174,15 +177,15 @@ export class NativeConnection extends RoutedConnection {
       this.dialAbandoned();
       return;
     }
-    this.connectFailed(`connect ${code}`);
+    this.connectFailed(code, `connect ${code}`);
     this.dial();
   }
 
-  /** Both legs are closed. */
-  closed(bytesReceived: number, bytesSent: number): void {
+  /** Both legs are closed (`upstreamReset`: because the upstream reset or failed). */
+  closed(bytesReceived: number, bytesSent: number, upstreamReset: boolean): void {
     this.gone = true;
     this.dialAbandoned();
-    this.finish(bytesReceived, bytesSent);
+    this.finish(bytesReceived, bytesSent, upstreamReset);
   }
 }
 

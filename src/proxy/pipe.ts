@@ -3,22 +3,61 @@
  * destination (falling over to another on a failed connect), then move bytes both ways with a
  * hand-written data/write/drain pump — measured faster than socket.pipe and stream.pipeline (see
  * bench/RESULTS.md) — with backpressure (a full write pauses the source until the sink drains) and
- * half-close (an end is passed on as end). Event handlers are module-level functions that find
- * their Connection through a symbol on the socket, so nothing is allocated per event. Every socket
- * always has an 'error' handler: a reset never crashes the process.
+ * half-close (an end is passed on as end), and a reset passed on as a reset (an error on one leg
+ * resets the other, so a client can tell a stream cut short from a complete one). Event handlers
+ * are module-level functions that find their Connection through a symbol on the socket, so nothing
+ * is allocated per event. Every socket always has an 'error' handler: a reset never crashes the
+ * process.
  */
 import * as net from 'node:net';
+import type { Logger } from 'pino';
+import type { Policy } from '../model/types';
+import { keepaliveArgs, socketOptions } from './native-binding';
 import type { DestinationRuntime } from './runtime';
 import { RoutedConnection, type ConnectionHost } from './routed';
 
 const CONN = Symbol('tcpshift.connection');
 type Tagged = net.Socket & { [CONN]?: Connection | undefined };
 
+/** The longest timer Node keeps (2^31 − 1 ms, 24.8 days); longer ones it would cut to this with a warning. */
+const TIMER_MAX_MS = 2 ** 31 - 1;
+
+/** A socket timeout for `ms` (0 = none), within what Node's timers hold. */
+function timerMs(ms: number): number {
+  return ms > TIMER_MAX_MS ? TIMER_MAX_MS : Math.max(0, ms);
+}
+
+let keepaliveWarned = false;
+
+/** The descriptor under a connected net.Socket (Node keeps it on the handle; undefined if none). */
+function fdOf(s: net.Socket): number | undefined {
+  return (s as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
+}
+
+/**
+ * TCP keepalive on `s` as the DestinationRule says. setKeepAlive sets the idle time only (libuv
+ * fixes the interval at 1 s and the probes at 10), so the addon, when it is built, sets all three;
+ * without it, one warning says interval and probes are not applied.
+ */
+function applyKeepalive(s: net.Socket, ka: Policy['tcpKeepalive'], log: Logger): void {
+  if (ka === null) return;
+  const fd = fdOf(s);
+  const binding = socketOptions();
+  if (binding !== null && fd !== undefined && fd >= 0) {
+    binding.setKeepalive(fd, ...keepaliveArgs(ka));
+  } else if (!keepaliveWarned) {
+    keepaliveWarned = true;
+    log.warn({ reason: binding === null ? 'native addon not loaded' : 'no descriptor' }, 'tcpKeepalive interval and probes not applied: only the idle time is set');
+  }
+}
+
 /** A client connection and its upstream leg, on net.Socket. */
 export class Connection extends RoutedConnection {
   private upstream: Tagged | null = null;
   private clientClosed = false;
   private upstreamClosed = false;
+  /** The open connection failed on the upstream side (reset, write error): counted as failed. */
+  private upstreamFailed = false;
 
   constructor(host: ConnectionHost, private readonly client: Tagged, dest: DestinationRuntime) {
     super(host, dest);
@@ -33,8 +72,11 @@ export class Connection extends RoutedConnection {
     c.on('close', onClientClose);
     c.on('timeout', onSocketTimeout);
     c.setNoDelay(true);
-    if (policy.tcpKeepalive !== null) c.setKeepAlive(true, policy.tcpKeepalive.timeMs);
-    if (policy.idleTimeoutMs > 0) c.setTimeout(policy.idleTimeoutMs);
+    if (policy.tcpKeepalive !== null) {
+      c.setKeepAlive(true, policy.tcpKeepalive.timeMs);
+      applyKeepalive(c, policy.tcpKeepalive, this.host.log);
+    }
+    if (policy.idleTimeoutMs > 0) c.setTimeout(timerMs(policy.idleTimeoutMs));
     this.started();
     this.dial();
   }
@@ -68,13 +110,15 @@ export class Connection extends RoutedConnection {
     s.on('error', onSocketError);
     s.on('close', onUpstreamClose);
     s.on('timeout', onSocketTimeout);
-    if (policy.connectTimeoutMs > 0) s.setTimeout(policy.connectTimeoutMs);
+    if (policy.connectTimeoutMs > 0) s.setTimeout(timerMs(policy.connectTimeoutMs));
   }
 
   /** The upstream answered: start pumping. */
   connected(s: Tagged): void {
     this.connectedOk();
-    s.setTimeout(this.dest.destination.policy.idleTimeoutMs);
+    const policy = this.dest.destination.policy;
+    s.setTimeout(timerMs(policy.idleTimeoutMs));
+    applyKeepalive(s, policy.tcpKeepalive, this.host.log);
     const c = this.client;
     c.on('data', onData);
     s.on('data', onData);
@@ -99,18 +143,31 @@ export class Connection extends RoutedConnection {
       if (this.clientClosed) this.finishSockets();
       return;
     }
-    this.connectFailed(err?.message ?? null);
+    this.connectFailed((err as NodeJS.ErrnoException | null)?.code ?? null, err?.message ?? null);
     this.dial();
   }
 
-  /** Either socket errored or timed out: both go. */
+  /**
+   * Either socket errored or timed out: both go. An error (a reset, a failed write) is passed on
+   * as a reset to the other leg; a timeout closes both plainly.
+   */
   failed(s: Tagged, err: Error | null): void {
     if (s === this.upstream && !this.open) {
       this.attemptFailed(s, err);
       return;
     }
-    if (err !== null && this.host.log.isLevelEnabled('debug')) this.host.log.debug({ err: err.message }, 'connection error');
-    this.destroy();
+    if (err === null) {
+      this.destroy();
+      return;
+    }
+    if (this.host.log.isLevelEnabled('debug')) this.host.log.debug({ err: err.message }, 'connection error');
+    if (s === this.upstream) this.upstreamFailed = true;
+    const peer = s === this.client ? this.upstream : this.client;
+    s.destroy();
+    if (peer === null || peer.destroyed) return;
+    // (An upstream still dialling has nothing to reset: it is dropped when the client closes.)
+    if (this.open) peer.resetAndDestroy();
+    else peer.destroy();
   }
 
   clientClose(): void {
@@ -145,7 +202,7 @@ export class Connection extends RoutedConnection {
     const c = this.client;
     c[CONN] = undefined;
     if (this.upstream !== null) this.upstream[CONN] = undefined;
-    this.finish(c.bytesRead, c.bytesWritten);
+    this.finish(c.bytesRead, c.bytesWritten, this.upstreamFailed);
   }
 }
 
@@ -165,10 +222,28 @@ function onDrain(this: Tagged): void {
   if (c !== undefined) c.peer(this).resume();
 }
 
-/** Half-close: the peer's FIN is passed on once what was read before it is written. */
+/** Half-close: the peer's FIN is passed on once what was read before it is written — unless it was a reset. */
 function onEnd(this: Tagged): void {
   const c = this[CONN];
-  if (c !== undefined) c.peer(this).end();
+  if (c === undefined) return;
+  const reset = resetPending(this);
+  if (reset !== null) c.failed(this, reset);
+  else c.peer(this).end();
+}
+
+/**
+ * libuv reports a reset that arrives together with data as the end of the stream (it does not read
+ * on after a short read when the socket hangs up), so an 'end' may be a reset: the socket's pending
+ * error says (with the addon; without it, such a reset is passed on as a FIN).
+ */
+function resetPending(s: net.Socket): NodeJS.ErrnoException | null {
+  const binding = socketOptions();
+  const fd = fdOf(s);
+  if (binding === null || fd === undefined || fd < 0) return null;
+  const errno = binding.pendingError(fd);
+  if (errno === 0) return null;
+  const code = binding.errorName(-errno);
+  return Object.assign(new Error(`read ${code}`), { code });
 }
 
 function onUpstreamConnect(this: Tagged): void {

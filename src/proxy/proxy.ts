@@ -9,11 +9,12 @@ import { ApplyError } from '../errors';
 import type { RoutingTable } from '../model/types';
 import { Counters, type CountersSnapshot } from './counters';
 import { BindFailure } from './listeners';
+import { LocalErrors } from './local-errors';
 import { nativeBinding, nativeLoadError } from './native-binding';
 import { nativeTransport } from './native-pipe';
 import type { ConnectionHost, ProxiedConnection } from './routed';
 import { buildRuntime, EMPTY_RUNTIME, type TableRuntime } from './runtime';
-import { jsTransport, type BoundListener, type Client, type Transport } from './transport';
+import { jsTransport, type BoundAddress, type BoundListener, type Client, type Transport } from './transport';
 import { snapshotOf, type ProxySnapshot } from './snapshot';
 
 export interface ProxyOptions {
@@ -30,12 +31,7 @@ export interface ProxyOptions {
 }
 
 /** What is bound now. */
-export interface BoundInfo {
-  readonly key: string;
-  readonly address: string;
-  readonly port: number;
-  readonly boundPort: number;
-}
+export type BoundInfo = BoundAddress;
 
 export class Proxy {
   private readonly log: Logger;
@@ -55,13 +51,16 @@ export class Proxy {
   private closing: Promise<void> | null = null;
   private readonly maxConnections: number | undefined;
   private readonly rng: Rng;
+  private readonly acceptErrors: LocalErrors;
 
   constructor(opts: ProxyOptions) {
     if (opts.maxConnections !== undefined && (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 0)) {
       throw new RangeError(`maxConnections must be an integer >= 0, got ${opts.maxConnections}`);
     }
     this.log = opts.logger.child({ component: 'proxy' });
-    this.host = { log: this.log, release: (c) => this.release(c) };
+    const localConnect = new LocalErrors(this.stats.localConnectErrors, this.log, 'connect failed here, not at the endpoint');
+    this.acceptErrors = new LocalErrors(this.stats.acceptErrors, this.log, 'accept failed: connections shed');
+    this.host = { log: this.log, release: (c) => this.release(c), localConnectError: (code, endpoint) => localConnect.record(code, 1, { endpoint }) };
     this.maxConnections = opts.maxConnections;
     this.rng = opts.rng ?? Math.random;
     this.transport = chooseTransport(opts.dataPath ?? 'auto');
@@ -132,7 +131,11 @@ export class Proxy {
   }
 
   private onListenerError(key: string): (err: Error) => void {
-    return (err) => this.log.warn({ listener: key, err: err.message }, 'listener error');
+    // Accept errors: counted per errno name (with how many waiting connections were shed), warned at most once a second.
+    return (err) => {
+      const e = err as Error & { code?: string; shed?: number };
+      this.acceptErrors.record(e.code ?? 'EUNKNOWN', e.shed !== undefined && e.shed > 0 ? e.shed : 1, { listener: key, err: err.message });
+    };
   }
 
   private accept(key: string, client: Client): void {
@@ -147,15 +150,16 @@ export class Proxy {
       return;
     }
     this.stats.accepted++;
-    if (this.closing !== null || (this.maxConnections !== undefined && this.conns.size >= this.maxConnections)) {
+    if (this.closing !== null) {
       this.stats.rejected++;
       this.transport.reject(client);
       return;
     }
+    // Picked first, so a connection over either cap counts as rejected by the destination it was given.
     const dr = rt.destinations[rt.picker.pick()]!;
     rt.observed.record(dr.observedId);
     const limit = dr.destination.policy.maxConnections;
-    if (limit !== null && dr.counter.active >= limit) {
+    if ((this.maxConnections !== undefined && this.conns.size >= this.maxConnections) || (limit !== null && dr.counter.active >= limit)) {
       dr.counter.rejected++;
       this.stats.rejected++;
       this.transport.reject(client);
@@ -234,7 +238,7 @@ export class Proxy {
 
   /** Listeners, routes, destinations and endpoints of the live table, with connection counts. */
   snapshot(): ProxySnapshot {
-    return snapshotOf(this.active, this.bound, this.conns.size);
+    return snapshotOf(this.active, this.bound, this.conns.size, this.stats);
   }
 
   /** Every counter, including those of destinations no longer in the table. */

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Skip } from '../balance';
+import { isLocalConnectError } from './local-errors';
 import { recordConnectFailure, recordConnectSuccess } from './outlier';
 import type { DestinationRuntime } from './runtime';
 
@@ -13,6 +14,8 @@ export interface ConnectionHost {
   readonly log: Logger;
   /** Called once, when both legs are closed. */
   release(c: ProxiedConnection): void;
+  /** A dial failed for a reason of this host (EMFILE …): counted and logged, rate-limited. */
+  localConnectError(code: string, endpoint: string): void;
 }
 
 /** A connection as the proxy holds it. */
@@ -79,16 +82,24 @@ export abstract class RoutedConnection implements ProxiedConnection {
     d.counter.opened++;
   }
 
-  /** The dialled endpoint failed (refused, reset, timed out): counts it and feeds outlier detection. */
-  protected connectFailed(err: string | null): void {
+  /**
+   * The dialled endpoint failed (refused, reset, timed out): counts it and feeds outlier detection —
+   * unless `code` is a local error (out of descriptors, ports or buffers here), which is counted
+   * apart and never blamed on the endpoint. Either way the endpoint is not tried again.
+   */
+  protected connectFailed(code: string | null, message: string | null): void {
     const d = this.dest;
     const state = d.endpoints[this.endpoint]!;
     this.dialling = false;
     state.active--;
-    d.counter.connectFailures++;
-    const ejected = recordConnectFailure(state, d.endpoints, d.destination.policy.outlierDetection, Date.now());
-    if (this.host.log.isLevelEnabled('debug')) {
-      this.host.log.debug({ endpoint: state.key, err: err ?? 'closed', ejected }, 'connect failed');
+    if (isLocalConnectError(code)) {
+      this.host.localConnectError(code, state.key);
+    } else {
+      d.counter.connectFailures++;
+      const ejected = recordConnectFailure(state, d.endpoints, d.destination.policy.outlierDetection, Date.now());
+      if (this.host.log.isLevelEnabled('debug')) {
+        this.host.log.debug({ endpoint: state.key, err: message ?? code ?? 'closed', ejected }, 'connect failed');
+      }
     }
     if (this.tried === null) {
       const tried: number[] = [];
@@ -105,8 +116,11 @@ export abstract class RoutedConnection implements ProxiedConnection {
     this.dest.endpoints[this.endpoint]!.active--;
   }
 
-  /** Both legs closed: totals, then the proxy lets go of the connection. Idempotent. */
-  protected finish(bytesReceived: number, bytesSent: number): void {
+  /**
+   * Both legs closed: totals, then the proxy lets go of the connection. `upstreamReset`: the open
+   * connection ended because the upstream reset (or failed), which counts it as failed. Idempotent.
+   */
+  protected finish(bytesReceived: number, bytesSent: number, upstreamReset = false): void {
     if (this.finished) return;
     this.finished = true;
     const d = this.dest;
@@ -119,6 +133,7 @@ export abstract class RoutedConnection implements ProxiedConnection {
       d.counter.closed++;
       d.counter.bytesReceived += bytesReceived;
       d.counter.bytesSent += bytesSent;
+      if (upstreamReset) d.counter.failed++;
     }
     d.counter.active--;
     this.host.release(this);

@@ -1,4 +1,5 @@
 /** A plain JSON view of what the proxy serves and how many connections each part holds. */
+import type { Counters, ReasonCount } from './counters';
 import type { BoundListener } from './transport';
 import { observedPercent } from './observed';
 import type { TableRuntime } from './runtime';
@@ -28,9 +29,9 @@ export interface DestinationSnapshot {
   readonly closed: number;
   /** Failed dial attempts (each endpoint tried counts once). */
   readonly connectFailures: number;
-  /** Client connections closed because every attempt failed. */
+  /** Client connections that failed: every attempt failed, or the upstream reset once open. */
   readonly failed: number;
-  /** Client connections closed at once by the destination's maxConnections. */
+  /** Client connections given this destination and closed at once by its maxConnections or the global --max-connections. */
   readonly rejected: number;
   readonly endpoints: readonly EndpointSnapshot[];
 }
@@ -56,10 +57,16 @@ export interface ProxySnapshot {
   readonly listeners: readonly ListenerSnapshot[];
   /** Client connections open now, on any listener (including ones no longer in the table). */
   readonly activeConnections: number;
+  /** Client connections closed at once since start (--max-connections, maxConnections, shutting down). */
+  readonly rejectedConnections: number;
+  /** Connections the listeners could not accept, per errno name (EMFILE …). */
+  readonly acceptErrors: readonly ReasonCount[];
+  /** Dials that failed for a reason of this host, per errno name; never blamed on an endpoint. */
+  readonly localConnectErrors: readonly ReasonCount[];
 }
 
 /** Builds the snapshot of `rt`, with the bound ports from `bound`. */
-export function snapshotOf(rt: TableRuntime, bound: ReadonlyMap<string, BoundListener>, activeConnections: number): ProxySnapshot {
+export function snapshotOf(rt: TableRuntime, bound: ReadonlyMap<string, BoundListener>, activeConnections: number, stats: Counters): ProxySnapshot {
   const now = Date.now();
   const listeners: ListenerSnapshot[] = [];
   for (const lr of rt.listeners.values()) {
@@ -93,5 +100,8 @@ export function snapshotOf(rt: TableRuntime, bound: ReadonlyMap<string, BoundLis
       },
     });
   }
-  return { listeners, activeConnections };
+  return {
+    listeners, activeConnections, rejectedConnections: stats.rejected,
+    acceptErrors: stats.acceptErrors.entries(), localConnectErrors: stats.localConnectErrors.entries(),
+  };
 }

@@ -9,14 +9,18 @@ import { Connection } from './pipe';
 import type { ConnectionHost, ProxiedConnection } from './routed';
 import type { DestinationRuntime } from './runtime';
 
-/** A listening socket, however it is implemented. */
-export interface BoundListener {
+/** Where a listener is bound: the one shape every data path and the proxy's `listeners()` share. */
+export interface BoundAddress {
   readonly key: string;
   readonly address: string;
   /** Port as configured. */
   readonly port: number;
   /** Port actually bound (differs only when `port` is 0). */
   readonly boundPort: number;
+}
+
+/** A listening socket, however it is implemented. */
+export interface BoundListener extends BoundAddress {
   /** Stops accepting at once; resolves when every connection it accepted has closed. */
   close(): Promise<void>;
 }

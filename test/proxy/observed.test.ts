@@ -83,7 +83,7 @@ describe('the proxy records the pick of every new connection', () => {
 test('tcpshift status shows the observed share next to the declared weight', () => {
   const doc: StatusDocument = {
     ...initialStatus('git repo branch main'),
-    activeConnections: 0,
+    activeConnections: 0, rejectedConnections: 0, acceptErrors: [], localConnectErrors: [],
     listeners: [{
       key: '0.0.0.0:31400', address: '0.0.0.0', port: 31400, boundPort: 31400, gateway: 'default/gw', portName: 'tcp',
       route: {

@@ -4,12 +4,15 @@
 // the end of every epoll batch, and from the check phase for events raised outside one.
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "proxy.h"
 
@@ -109,6 +112,12 @@ double ArgNum(napi_env env, napi_value v) {
   return d;
 }
 
+// A keepalive setting for setsockopt: at least 1, at most what Linux takes (`max`); 0 for none.
+int KeepaliveValue(double v, int max) {
+  if (!(v > 0)) return 0;
+  return v >= max ? max : (v < 1 ? 1 : static_cast<int>(v));
+}
+
 bool ParseAddr(napi_env env, napi_value host, double port, sockaddr_storage* out) {
   char ip[64];
   size_t len = 0;
@@ -178,18 +187,32 @@ napi_value CloseListenerJs(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
-// dial(id, ip, port, connectTimeoutMs, idleTimeoutMs, keepaliveMs) → 0 when dialling, a negative
-// errno when the dial could not start, 1 when the connection has closed already (its closed event
-// is queued)
+// dial(id, ip, port, connectTimeoutMs, idleTimeoutMs, keepIdleS, keepIntvlS, keepCnt) → 0 when
+// dialling, a negative errno when the dial could not start, 1 when the connection has closed
+// already (its closed event is queued). Durations are 64-bit; keepIdleS 0 = keepalive off.
 napi_value DialJs(napi_env env, napi_callback_info info) {
   State* st = GetState(env);
-  napi_value argv[6];
-  if (!Args(env, info, 6, argv)) return nullptr;
+  napi_value argv[8];
+  if (!Args(env, info, 8, argv)) return nullptr;
   Conn* c = Lookup(st, ArgNum(env, argv[0]));
   if (c == nullptr) return Num(env, 1);
   sockaddr_storage addr;
   if (!ParseAddr(env, argv[1], ArgNum(env, argv[2]), &addr)) return Num(env, -EINVAL);
-  return Num(env, Dial(c, reinterpret_cast<sockaddr*>(&addr), ArgNum(env, argv[3]), ArgNum(env, argv[4]), ArgNum(env, argv[5])));
+  Keepalive ka{KeepaliveValue(ArgNum(env, argv[5]), KEEPALIVE_MAX_SECONDS), KeepaliveValue(ArgNum(env, argv[6]), KEEPALIVE_MAX_SECONDS),
+               KeepaliveValue(ArgNum(env, argv[7]), KEEPALIVE_MAX_PROBES)};
+  return Num(env, Dial(c, reinterpret_cast<sockaddr*>(&addr), ToMs(ArgNum(env, argv[3])), ToMs(ArgNum(env, argv[4])), ka));
+}
+
+// setKeepalive(fd, idleS, intvlS, cnt) → 0 or a negative errno: keepalive on a socket of this
+// process as the DestinationRule says (the JavaScript data path uses it for its net.Sockets, whose
+// setKeepAlive sets the idle time only).
+napi_value SetKeepaliveJs(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!Args(env, info, 4, argv)) return nullptr;
+  Keepalive ka{KeepaliveValue(ArgNum(env, argv[1]), KEEPALIVE_MAX_SECONDS), KeepaliveValue(ArgNum(env, argv[2]), KEEPALIVE_MAX_SECONDS),
+               KeepaliveValue(ArgNum(env, argv[3]), KEEPALIVE_MAX_PROBES)};
+  if (ka.idle_s == 0) return Num(env, -EINVAL);
+  return Num(env, SetKeepalive(static_cast<int>(ArgNum(env, argv[0])), ka));
 }
 
 // destroy(id): closes both legs now; a closed event follows
@@ -210,8 +233,58 @@ napi_value ErrorName(napi_env env, napi_callback_info info) {
   return s;
 }
 
+// pendingError(fd) → the socket's pending error (SO_ERROR; reading it clears it), 0 when none. The
+// JavaScript data path asks on 'end': libuv reports a reset that follows data in the same wakeup
+// as an end of stream, without reading it.
+napi_value PendingError(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!Args(env, info, 1, argv)) return nullptr;
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(static_cast<int>(ArgNum(env, argv[0])), SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+  return Num(env, err);
+}
+
+// keepaliveOf(fd) → [SO_KEEPALIVE, TCP_KEEPIDLE s, TCP_KEEPINTVL s, TCP_KEEPCNT] of a socket of this
+// process (tests read back what the proxy set)
+napi_value KeepaliveOf(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!Args(env, info, 1, argv)) return nullptr;
+  int fd = static_cast<int>(ArgNum(env, argv[0]));
+  int v[4] = {0, 0, 0, 0};
+  socklen_t len = sizeof(int);
+  getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v[0], &len);
+  len = sizeof(int);
+  getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v[1], &len);
+  len = sizeof(int);
+  getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v[2], &len);
+  len = sizeof(int);
+  getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v[3], &len);
+  napi_value out;
+  napi_create_array_with_length(env, 4, &out);
+  for (uint32_t i = 0; i < 4; i++) napi_set_element(env, out, i, Num(env, v[i]));
+  return out;
+}
+
 // live() → connections accepted and not yet closed
 napi_value Live(napi_env env, napi_callback_info) { return Num(env, static_cast<double>(GetState(env)->live)); }
+
+// The numbers JavaScript must agree on (event types, limits): one definition, here.
+napi_value Constants(napi_env env) {
+  napi_value o;
+  napi_create_object(env, &o);
+  const struct {
+    const char* name;
+    double value;
+  } all[] = {
+      {"EV_ACCEPT", EV_ACCEPT}, {"EV_CONNECTED", EV_CONNECTED}, {"EV_CONNECT_FAILED", EV_CONNECT_FAILED},
+      {"EV_CLOSED", EV_CLOSED}, {"EV_ACCEPT_ERROR", EV_ACCEPT_ERROR}, {"EV_UPSTREAM_RESET", EV_UPSTREAM_RESET},
+      {"SLOT_SPACE", SLOT_SPACE}, {"KEEPALIVE_MAX_SECONDS", KEEPALIVE_MAX_SECONDS}, {"KEEPALIVE_MAX_PROBES", KEEPALIVE_MAX_PROBES},
+  };
+  for (const auto& c : all) napi_set_named_property(env, o, c.name, Num(env, c.value));
+  napi_object_freeze(env, o);
+  return o;
+}
 
 void Cleanup(void* arg) {
   State* st = static_cast<State*>(arg);
@@ -220,6 +293,7 @@ void Cleanup(void* arg) {
 
 void FreeState(napi_env, void* data, void*) {
   State* st = static_cast<State*>(data);
+  uv_close(reinterpret_cast<uv_handle_t*>(&st->retry), nullptr);
   // The loop may outlive this environment (worker threads): close our handles; the state itself
   // stays allocated, as open connections may still point at it.
   uv_close(reinterpret_cast<uv_handle_t*>(&st->poll), nullptr);
@@ -228,15 +302,21 @@ void FreeState(napi_env, void* data, void*) {
 }
 
 napi_value ModuleInit(napi_env env, napi_value exports) {
-  State* st = new State();
-  st->env = env;
-  napi_get_uv_event_loop(env, &st->loop);
-  st->epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (st->epfd < 0) {
+  int epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0) {
     ThrowErrno(env, errno, "epoll_create1");
     return nullptr;
   }
-  st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  State* st = new (std::nothrow) State();
+  if (st == nullptr) {
+    close(epfd);
+    ThrowErrno(env, ENOMEM, "tcpshift native state");
+    return nullptr;
+  }
+  st->env = env;
+  st->epfd = epfd;
+  napi_get_uv_event_loop(env, &st->loop);
+  st->reserve_fd = OpenReserve();
   const char* splice = getenv("TCPSHIFT_SPLICE");
   st->splice = splice == nullptr || std::strcmp(splice, "0") != 0;
   napi_value resource, name;
@@ -253,6 +333,9 @@ napi_value ModuleInit(napi_env env, napi_value exports) {
   uv_unref(reinterpret_cast<uv_handle_t*>(&st->check));
   uv_idle_init(st->loop, &st->idle);
   st->idle.data = st;
+  uv_timer_init(st->loop, &st->retry);
+  st->retry.data = st;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&st->retry));
   napi_set_instance_data(env, st, FreeState, nullptr);
   napi_add_env_cleanup_hook(env, Cleanup, st);
   napi_property_descriptor props[] = {
@@ -262,9 +345,13 @@ napi_value ModuleInit(napi_env env, napi_value exports) {
       {"dial", nullptr, DialJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"destroy", nullptr, DestroyJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"errorName", nullptr, ErrorName, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setKeepalive", nullptr, SetKeepaliveJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"pendingError", nullptr, PendingError, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"keepaliveOf", nullptr, KeepaliveOf, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"live", nullptr, Live, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  napi_set_named_property(env, exports, "constants", Constants(env));
   return exports;
 }
 

@@ -1,12 +1,21 @@
 // Listening sockets and the epoll batch: tcpshift's epoll set is watched from Node's loop through
 // one uv_poll handle; when it is readable, every ready socket is handled and the events raised meanwhile
 // are handed to JavaScript at once.
+//
+// Out of descriptors (EMFILE, ENFILE), accept() cannot take a waiting connection, and an
+// edge-triggered listener raises no new event for those already waiting: they would hang. As libuv
+// does, the reserve descriptor is given up to accept-and-reset every waiting connection (they are
+// shed, not left hanging), then taken back. When that cannot be done (no reserve, or another error
+// such as ENOBUFS), the listener is tried again ACCEPT_RETRY_MS later. Each case is reported to
+// JavaScript, which counts and logs it (rate-limited).
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <unistd.h>
+
+#include <new>
 
 #include "proxy.h"
 
@@ -16,27 +25,67 @@ namespace {
 
 constexpr int EPOLL_BATCH = 256;
 
+void Reset(int fd) {
+  linger lg = {1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  close(fd);
+}
+
+// Accepts and resets what waits on `l` using the reserve descriptor; returns how many were shed,
+// and sets `drained` when the queue was emptied (the next connection raises a new edge).
+int Shed(State* st, Listener* l, bool* drained) {
+  *drained = false;
+  if (st->reserve_fd < 0) st->reserve_fd = OpenReserve();
+  if (st->reserve_fd < 0) return 0;
+  close(st->reserve_fd);
+  st->reserve_fd = -1;
+  int shed = 0;
+  while (shed < SHED_BATCH) {
+    int fd = accept4(l->fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      Reset(fd);
+      shed++;
+      continue;
+    }
+    if (errno == EINTR || errno == ECONNABORTED) continue;
+    *drained = errno == EAGAIN;
+    break;
+  }
+  st->reserve_fd = OpenReserve();
+  return shed;
+}
+
+void ScheduleRetry(State* st, Listener* l) {
+  l->retry = true;
+  if (st->retry_on) return;
+  st->retry_on = true;
+  uv_timer_start(&st->retry, OnRetry, ACCEPT_RETRY_MS, 0);
+}
+
 void Accept(Listener* l) {
   State* st = l->st;
   for (;;) {
     int fd = accept4(l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno == EAGAIN) return;
       int err = errno;
-      if ((err == EMFILE || err == ENFILE) && st->reserve_fd >= 0) {
-        // Out of descriptors: accept and close the waiting connection, so it does not hang.
-        close(st->reserve_fd);
-        int drop = accept4(l->fd, nullptr, nullptr, SOCK_CLOEXEC);
-        if (drop >= 0) close(drop);
-        st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (err == EINTR || err == ECONNABORTED) continue;
+      if (err == EAGAIN) return;
+      if (err == EMFILE || err == ENFILE) {
+        // (Linux reports EMFILE before looking at the queue: often nothing is waiting.)
+        bool drained = false;
+        int shed = Shed(st, l, &drained);
+        if (shed > 0 || !drained) Emit(st, EV_ACCEPT_ERROR, l->id, -err, shed);
+        if (!drained) ScheduleRetry(st, l);
+        return;
       }
-      Emit(st, EV_ACCEPT_ERROR, l->id, -err);
+      Emit(st, EV_ACCEPT_ERROR, l->id, -err, 0);
+      ScheduleRetry(st, l);
       return;
     }
     Conn* c = NewConn(st, fd);
     if (c == nullptr) {
-      close(fd);
+      Reset(fd);
+      Emit(st, EV_ACCEPT_ERROR, l->id, -ENOMEM, 1);
       continue;
     }
     Emit(st, EV_ACCEPT, c->id, l->id);
@@ -44,6 +93,24 @@ void Accept(Listener* l) {
 }
 
 }  // namespace
+
+int OpenReserve() { return open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+void Unwatch(State* st, int fd) {
+  epoll_ctl(st->epfd, EPOLL_CTL_DEL, fd, nullptr);
+  close(fd);
+}
+
+void OnRetry(uv_timer_t* t) {
+  State* st = static_cast<State*>(t->data);
+  st->retry_on = false;
+  for (Listener* l : st->listeners) {
+    if (l == nullptr || !l->retry) continue;
+    l->retry = false;
+    Accept(l);
+  }
+  Flush(st);
+}
 
 void UpdateRef(State* st) {
   bool want = st->live > 0 || st->open_listeners > 0;
@@ -72,7 +139,11 @@ int Listen(State* st, const sockaddr* addr, int backlog, bool reuse_port, double
   getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &blen);
   *port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  Listener* l = new Listener();
+  Listener* l = new (std::nothrow) Listener();
+  if (l == nullptr) {
+    close(fd);
+    return -ENOMEM;
+  }
   l->kind = W_LISTENER;
   l->fd = fd;
   l->st = st;
@@ -99,7 +170,7 @@ void CloseListener(State* st, double id) {
   if (!(id >= 1) || id > static_cast<double>(st->listeners.size())) return;
   Listener*& l = st->listeners[static_cast<size_t>(id) - 1];
   if (l == nullptr) return;
-  close(l->fd);
+  Unwatch(st, l->fd);
   l->fd = -1;
   st->dead.push_back(l);  // freed later: the current epoll batch may still point at it
   l = nullptr;

@@ -4,17 +4,26 @@
 // accepts, dials and moves bytes, and reports what happened as events (see addon.cc).
 #pragma once
 
+#include <errno.h>
 #include <node_api.h>
+#include <sys/types.h>
 #include <sys/socket.h>
 #include <uv.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 namespace tcpshift {
 
-enum EventType : int { EV_ACCEPT = 1, EV_CONNECTED = 2, EV_CONNECT_FAILED = 3, EV_CLOSED = 4, EV_ACCEPT_ERROR = 5 };
+// Events for JavaScript (exported by the addon as `constants`, so both sides share one definition).
+// EV_UPSTREAM_RESET: closed (as EV_CLOSED) because the upstream reset or failed; the client was reset.
+// EV_ACCEPT_ERROR: a = -errno, b = waiting connections shed (0 when none could be shed).
+enum EventType : int { EV_ACCEPT = 1, EV_CONNECTED = 2, EV_CONNECT_FAILED = 3, EV_CLOSED = 4, EV_ACCEPT_ERROR = 5, EV_UPSTREAM_RESET = 6 };
+// How a connection ends: FINs (or a plain close), a reset passed on to both legs, or a reset the
+// upstream caused (counted as failed by JavaScript).
+enum Ending : uint8_t { END_CLEAN, END_RESET, END_UPSTREAM_RESET };
 enum ConnState : uint8_t { S_ACCEPTED, S_DIALING, S_OPEN, S_CLOSED };
 enum WatchKind : uint8_t { W_LISTENER, W_LEG };
 
@@ -31,6 +40,14 @@ constexpr size_t PIPE_SIZE = 1 << 20;
 constexpr size_t SPLICE_RCVBUF = 512 * 1024;
 constexpr unsigned SHORT_RTT_US = 250;
 constexpr double SLOT_SPACE = 1 << 20;  // connection ids are slot + generation × 2^20
+// After an accept error that left connections waiting (no reserve descriptor, ENOBUFS …), the
+// listener is tried again this much later: an edge-triggered listener gets no new event for them.
+constexpr uint64_t ACCEPT_RETRY_MS = 100;
+// Connections shed per accept error, at most (the rest on the retry).
+constexpr int SHED_BATCH = 1024;
+// What Linux accepts for TCP_KEEPIDLE / TCP_KEEPINTVL (seconds) and TCP_KEEPCNT.
+constexpr int KEEPALIVE_MAX_SECONDS = 32767;
+constexpr int KEEPALIVE_MAX_PROBES = 127;
 
 struct State;
 struct Conn;
@@ -53,11 +70,28 @@ struct Leg : Watch {
   bool rdhup = false;      // the peer's FIN has arrived: read until EOF
 };
 
+// Bytes owed to a destination (what it did not take at once, or the dial-time stash): an owned
+// buffer whose allocations are checked — a failed one is reported, never written through.
+struct Owed {
+  char* data = nullptr;
+  size_t len = 0;  // bytes held
+  size_t off = 0;  // bytes of them written already
+  Owed() = default;
+  Owed(const Owed&) = delete;
+  Owed& operator=(const Owed&) = delete;
+  ~Owed() { std::free(data); }
+  // Appends `n` bytes; false (and nothing changed) when memory is short.
+  bool Append(const char* p, size_t n);
+  void Clear() {
+    std::free(data);
+    data = nullptr;
+    len = off = 0;
+  }
+};
+
 // One direction: bytes read from one leg on their way to the other.
 struct Dir {
-  char* pending = nullptr;  // what the destination did not take at once (or the dial-time stash)
-  size_t len = 0;
-  size_t off = 0;
+  Owed pending;
   bool eof = false;   // the source sent FIN
   bool shut = false;  // FIN passed on to the destination
   uint64_t moved = 0;   // bytes passed on so far
@@ -75,8 +109,10 @@ struct Conn {
   uv_timer_t timer;
   bool timer_on = false;
   uint64_t last = 0;  // loop time of the last byte moved
-  uint32_t idle_ms = 0;
-  unsigned keepalive_s = 0;
+  uint64_t idle_ms = 0;
+  int keepalive_idle_s = 0;  // 0 = keepalive off
+  int keepalive_intvl_s = 0;
+  int keepalive_cnt = 0;
   double bytes_in = 0, bytes_out = 0;
 };
 
@@ -84,6 +120,7 @@ struct Listener : Watch {
   int fd = -1;
   State* st = nullptr;
   double id = 0;
+  bool retry = false;  // accept again when the retry timer fires
 };
 
 struct State {
@@ -92,6 +129,8 @@ struct State {
   int epfd = -1;
   int reserve_fd = -1;  // given up to accept-and-close when out of file descriptors
   uv_poll_t poll;
+  uv_timer_t retry;  // accept again on listeners whose accept failed with connections waiting
+  bool retry_on = false;
   uv_check_t check;
   uv_idle_t idle;
   bool idle_on = false;
@@ -116,20 +155,60 @@ struct State {
 };
 
 // listen.cc
+int OpenReserve();  // the descriptor kept for shedding connections when out of them, or -1
 int Listen(State* st, const sockaddr* addr, int backlog, bool reuse_port, double* id, int* port);  // 0 or -errno
 void CloseListener(State* st, double id);
 void OnEpoll(uv_poll_t* h, int status, int events);
 // Keeps Node's loop alive while something listens or a connection is open, as net sockets do.
 void UpdateRef(State* st);
+void OnRetry(uv_timer_t* t);
+// Removes `fd` from the epoll set, then closes it. A forked child (every spawn forks) may hold a
+// copy of the descriptor until it execs; close() alone would leave the socket in the set, raising
+// events for memory already freed.
+void Unwatch(State* st, int fd);
 
 // pump.cc
 Conn* NewConn(State* st, int fd);  // an accepted client, watched; null when it cannot be watched
 Conn* Lookup(State* st, double id);
-int Dial(Conn* c, const sockaddr* addr, double connect_ms, double idle_ms, double keepalive_ms);  // 0, -errno, or 1 = closed
-void CloseAll(Conn* c);
+// Keepalive as the DestinationRule says (seconds, probes); idle 0 = off.
+struct Keepalive {
+  int idle_s, intvl_s, cnt;
+};
+// 0, -errno, or 1 = closed
+int Dial(Conn* c, const sockaddr* addr, uint64_t connect_ms, uint64_t idle_ms, Keepalive ka);
+void CloseAll(Conn* c, Ending how = END_CLEAN);
+int SetKeepalive(int fd, Keepalive ka);  // 0 or -errno
+uint64_t ToMs(double ms);  // a JavaScript duration as a timer value: 0 for NaN or ≤ 0, clamped above
 void OnLegEvent(Leg* leg, uint32_t events);
 void Pump(Conn* c, Leg* src);
 void EndDirection(Conn* c, Dir& d, Leg* dst);
+
+// One receive from `src` through `read` (recv or splice): bytes (> 0), RECV_EOF, RECV_AGAIN (can_read
+// cleared) or RECV_ERROR (errno set). EINTR is retried. With `short_drains`, fewer bytes than `want`
+// mean the socket is drained, so can_read is cleared at once unless the peer's FIN is pending.
+constexpr ssize_t RECV_EOF = 0, RECV_AGAIN = -1, RECV_ERROR = -2;
+template <typename Read>
+ssize_t Receive(Leg* src, size_t want, bool short_drains, Read read) {
+  for (;;) {
+    ssize_t n = read(want);
+    if (n > 0) {
+      if (short_drains && static_cast<size_t>(n) < want && !src->rdhup) src->can_read = false;
+      return n;
+    }
+    if (n == 0) {
+      src->can_read = false;
+      return RECV_EOF;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN) {
+      src->can_read = false;
+      return RECV_AGAIN;
+    }
+    return RECV_ERROR;
+  }
+}
+// Who to blame when `leg` fails.
+inline Ending FailureOf(const Leg* leg) { return leg->client ? END_RESET : END_UPSTREAM_RESET; }
 
 // splice.cc
 bool OpenPipe(State* st, Dir& d);

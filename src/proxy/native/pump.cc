@@ -6,9 +6,11 @@
 // Bytes read from one leg go straight to the other from one shared buffer; only what the kernel
 // does not take at once is copied, and the source stops being read until that is written
 // (backpressure). A FIN is passed on with shutdown(SHUT_WR) once nothing is left to write (half-
-// close); when the second direction ends too, both sockets are closed. A reset, a write error, the
-// idle timeout or destroy() closes both at once. Closed connections are freed from the timer's
-// close callback, after the epoll batch that may still mention them.
+// close); when the second direction ends too, both sockets are closed. A reset or an error on one
+// leg is passed on as a reset to the other (SO_LINGER {1, 0}), so a client can tell a stream cut
+// short from a complete one; the idle timeout or destroy() close both legs plainly. Sockets leave
+// the epoll set before they are closed; closed connections are freed from the timer's close
+// callback, after the epoll batch that may still mention them.
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -18,10 +20,35 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "proxy.h"
 
 namespace tcpshift {
+
+bool Owed::Append(const char* p, size_t n) {
+  char* grown = static_cast<char*>(std::realloc(data, len + n));
+  if (grown == nullptr) return false;
+  data = grown;
+  std::memcpy(data + len, p, n);
+  len += n;
+  return true;
+}
+
+uint64_t ToMs(double ms) {
+  if (!(ms > 0)) return 0;
+  constexpr double MAX = 9007199254740992.0;  // 2^53 ms: longer than any clock will run
+  return ms >= MAX ? static_cast<uint64_t>(MAX) : static_cast<uint64_t>(ms);
+}
+
+int SetKeepalive(int fd, Keepalive ka) {
+  int one = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) < 0) return -errno;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &ka.idle_s, sizeof ka.idle_s) < 0) return -errno;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &ka.intvl_s, sizeof ka.intvl_s) < 0) return -errno;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &ka.cnt, sizeof ka.cnt) < 0) return -errno;
+  return 0;
+}
 
 namespace {
 
@@ -32,14 +59,7 @@ void SetNoDelay(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-void SetKeepalive(int fd, unsigned secs) {
-  // As libuv's uv_tcp_keepalive (what Node's setKeepAlive uses): idle time, 1 s interval, 10 probes.
-  int one = 1, intvl = 1, cnt = 10, idle = static_cast<int>(secs);
-  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
-}
+Keepalive KeepaliveOf(const Conn* c) { return Keepalive{c->keepalive_idle_s, c->keepalive_intvl_s, c->keepalive_cnt}; }
 
 bool AddToEpoll(State* st, Leg* leg) {
   epoll_event ev;
@@ -48,19 +68,17 @@ bool AddToEpoll(State* st, Leg* leg) {
   return epoll_ctl(st->epfd, EPOLL_CTL_ADD, leg->fd, &ev) == 0;
 }
 
-void CloseFd(Leg* leg) {
-  if (leg->fd >= 0) {
-    close(leg->fd);  // also leaves the epoll set
-    leg->fd = -1;
+void CloseFd(State* st, Leg* leg, bool reset) {
+  if (leg->fd < 0) return;
+  if (reset) {
+    linger lg = {1, 0};
+    setsockopt(leg->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   }
+  Unwatch(st, leg->fd);
+  leg->fd = -1;
 }
 
-void FreeConn(uv_handle_t* h) {
-  Conn* c = static_cast<Conn*>(h->data);
-  std::free(c->c2u.pending);
-  std::free(c->u2c.pending);
-  delete c;
-}
+void FreeConn(uv_handle_t* h) { delete static_cast<Conn*>(h->data); }
 
 void StopTimer(Conn* c) {
   if (c->timer_on) {
@@ -83,47 +101,38 @@ Leg* Other(Conn* c, Leg* leg) { return leg->client ? &c->up : &c->client; }
 
 // Passes the FIN of `d`'s source on to `dst`; closes the connection once both directions are done.
 void EndDirection(Conn* c, Dir& d, Leg* dst) {
-  if (d.shut || d.len > 0 || d.in_pipe > 0) return;
+  if (d.shut || d.pending.len > 0 || d.in_pipe > 0) return;
   d.shut = true;
   Dir& back = &d == &c->c2u ? c->u2c : c->c2u;
   if (back.shut) {
     CloseAll(c);  // both directions done: close() sends our FIN, no shutdown needed
     return;
   }
-  if (shutdown(dst->fd, SHUT_WR) < 0 && errno != ENOTCONN) CloseAll(c);
+  if (shutdown(dst->fd, SHUT_WR) < 0 && errno != ENOTCONN) CloseAll(c, FailureOf(dst));
 }
 
 namespace {
 
 // Writes what `d` still owes `dst`; true when all of it is written.
 bool WritePending(Conn* c, Dir& d, Leg* dst) {
-  while (d.off < d.len) {
-    ssize_t w = send(dst->fd, d.pending + d.off, d.len - d.off, MSG_NOSIGNAL);
+  Owed& o = d.pending;
+  while (o.off < o.len) {
+    ssize_t w = send(dst->fd, o.data + o.off, o.len - o.off, MSG_NOSIGNAL);
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) {
         dst->can_write = false;
         return false;
       }
-      CloseAll(c);
+      CloseAll(c, FailureOf(dst));
       return false;
     }
     if (dst->client) c->bytes_out += static_cast<double>(w);
-    d.off += static_cast<size_t>(w);
+    o.off += static_cast<size_t>(w);
   }
-  std::free(d.pending);
-  d.pending = nullptr;
-  d.len = d.off = 0;
+  o.Clear();
   c->last = uv_now(c->st->loop);
   return true;
-}
-
-// Keeps the `n - done` bytes of `data` the destination did not take.
-void Keep(Dir& d, const char* data, size_t n, size_t done) {
-  d.pending = static_cast<char*>(std::malloc(n - done));
-  std::memcpy(d.pending, data + done, n - done);
-  d.len = n - done;
-  d.off = 0;
 }
 
 }  // namespace
@@ -137,47 +146,41 @@ void Pump(Conn* c, Leg* src) {
     return;
   }
   char* buf = c->st->buffer;
-  while (c->state == S_OPEN && src->can_read && !d.eof && d.len == 0) {
-    ssize_t n = recv(src->fd, buf, READ_BUFFER, 0);
-    if (n > 0) {
-      if (src->client) c->bytes_in += static_cast<double>(n);
-      c->last = uv_now(c->st->loop);
-      // A short read drained the socket: the next arrival is a new edge, so no EAGAIN read is
-      // needed — unless the peer's FIN is already there, which must still be read.
-      if (static_cast<size_t>(n) < READ_BUFFER && !src->rdhup) src->can_read = false;
-      ssize_t w = dst->can_write ? send(dst->fd, buf, static_cast<size_t>(n), MSG_NOSIGNAL) : (errno = EAGAIN, -1);
-      if (w == n) {
-        if (dst->client) c->bytes_out += static_cast<double>(n);
-        d.moved += static_cast<uint64_t>(n);
-        if (d.moved >= SPLICE_AFTER && OpenPipe(c->st, d)) {
-          FixReceiveBuffer(src);
-          SplicePump(c, src, d, dst);
-          return;
-        }
-        continue;
-      }
-      if (w < 0 && errno != EAGAIN) {
-        CloseAll(c);
-        return;
-      }
-      size_t done = w > 0 ? static_cast<size_t>(w) : 0;
-      if (dst->client) c->bytes_out += static_cast<double>(done);
-      dst->can_write = false;
-      Keep(d, buf, static_cast<size_t>(n), done);
+  auto read = [&](size_t want) { return recv(src->fd, buf, want, 0); };
+  while (c->state == S_OPEN && src->can_read && !d.eof && d.pending.len == 0) {
+    ssize_t n = Receive(src, READ_BUFFER, true, read);
+    if (n == RECV_AGAIN) return;
+    if (n == RECV_ERROR) {
+      CloseAll(c, FailureOf(src));
       return;
     }
-    if (n == 0) {
-      src->can_read = false;
+    if (n == RECV_EOF) {
       d.eof = true;
       EndDirection(c, d, dst);
       return;
     }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN) {
-      src->can_read = false;
+    if (src->client) c->bytes_in += static_cast<double>(n);
+    c->last = uv_now(c->st->loop);
+    ssize_t w = dst->can_write ? send(dst->fd, buf, static_cast<size_t>(n), MSG_NOSIGNAL) : (errno = EAGAIN, -1);
+    if (w == n) {
+      if (dst->client) c->bytes_out += static_cast<double>(n);
+      d.moved += static_cast<uint64_t>(n);
+      if (d.moved >= SPLICE_AFTER && OpenPipe(c->st, d)) {
+        FixReceiveBuffer(src);
+        SplicePump(c, src, d, dst);
+        return;
+      }
+      continue;
+    }
+    if (w < 0 && errno != EAGAIN) {
+      CloseAll(c, FailureOf(dst));
       return;
     }
-    CloseAll(c);
+    size_t done = w > 0 ? static_cast<size_t>(w) : 0;
+    if (dst->client) c->bytes_out += static_cast<double>(done);
+    dst->can_write = false;
+    // Keep what the destination did not take.
+    if (!d.pending.Append(buf + done, static_cast<size_t>(n) - done)) CloseAll(c, END_RESET);
     return;
   }
 }
@@ -188,36 +191,30 @@ namespace {
 void Stash(Conn* c) {
   Leg* src = &c->client;
   Dir& d = c->c2u;
-  while (src->can_read && !d.eof && d.len < STASH_LIMIT) {
-    char* buf = c->st->buffer;
-    size_t want = STASH_LIMIT - d.len;
-    ssize_t n = recv(src->fd, buf, want, 0);
-    if (n > 0) {
-      c->bytes_in += static_cast<double>(n);
-      if (static_cast<size_t>(n) < want && !src->rdhup) src->can_read = false;  // drained (see Pump)
-      d.pending = static_cast<char*>(std::realloc(d.pending, d.len + static_cast<size_t>(n)));
-      std::memcpy(d.pending + d.len, buf, static_cast<size_t>(n));
-      d.len += static_cast<size_t>(n);
-      continue;
+  char* buf = c->st->buffer;
+  auto read = [&](size_t want) { return recv(src->fd, buf, want, 0); };
+  while (src->can_read && !d.eof && d.pending.len < STASH_LIMIT) {
+    ssize_t n = Receive(src, STASH_LIMIT - d.pending.len, true, read);
+    if (n == RECV_AGAIN) return;
+    if (n == RECV_ERROR) {
+      CloseAll(c, END_RESET);
+      return;
     }
-    if (n == 0) {
-      src->can_read = false;
+    if (n == RECV_EOF) {
       d.eof = true;
       return;
     }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN) {
-      src->can_read = false;
+    c->bytes_in += static_cast<double>(n);
+    if (!d.pending.Append(buf, static_cast<size_t>(n))) {
+      CloseAll(c, END_RESET);
       return;
     }
-    CloseAll(c);
-    return;
   }
 }
 
 void ConnectFailed(Conn* c, int err) {
   StopTimer(c);
-  CloseFd(&c->up);
+  CloseFd(c->st, &c->up, false);
   c->up.can_read = false;
   c->up.can_write = true;
   c->up.rdhup = false;
@@ -228,12 +225,12 @@ void ConnectFailed(Conn* c, int err) {
 void Connected(Conn* c) {
   c->state = S_OPEN;
   StopTimer(c);
-  if (c->keepalive_s > 0) SetKeepalive(c->up.fd, c->keepalive_s);
+  if (c->keepalive_idle_s > 0) SetKeepalive(c->up.fd, KeepaliveOf(c));
   c->last = uv_now(c->st->loop);
   if (c->idle_ms > 0) ArmTimer(c, c->idle_ms);
   Emit(c->st, EV_CONNECTED, c->id);
   Dir& d = c->c2u;
-  if (d.len > 0 && !WritePending(c, d, &c->up)) return;
+  if (d.pending.len > 0 && !WritePending(c, d, &c->up)) return;
   if (d.eof) EndDirection(c, d, &c->up);
   if (c->state == S_OPEN) Pump(c, &c->client);
   if (c->state == S_OPEN) Pump(c, &c->up);
@@ -271,7 +268,7 @@ void OnLegEvent(Leg* leg, uint32_t events) {
     return;
   }
   if (events & EPOLLERR) {
-    CloseAll(c);  // reset
+    CloseAll(c, FailureOf(leg));  // reset
     return;
   }
   if (events & EPOLLHUP) leg->can_read = true;  // read the EOF (or the error)
@@ -282,7 +279,7 @@ void OnLegEvent(Leg* leg, uint32_t events) {
   }
   if (leg->can_write) {
     Dir& owed = leg->client ? c->u2c : c->c2u;  // the direction writing to this leg
-    if (owed.len > 0) {
+    if (owed.pending.len > 0) {
       if (!WritePending(c, owed, leg)) return;
       if (owed.eof) EndDirection(c, owed, leg);
       else Pump(c, Other(c, leg));
@@ -296,7 +293,8 @@ void OnLegEvent(Leg* leg, uint32_t events) {
 }
 
 Conn* NewConn(State* st, int fd) {
-  Conn* c = new Conn();
+  Conn* c = new (std::nothrow) Conn();
+  if (c == nullptr) return nullptr;
   c->st = st;
   c->client.kind = c->up.kind = W_LEG;
   c->client.conn = c->up.conn = c;
@@ -334,30 +332,31 @@ Conn* Lookup(State* st, double id) {
   return c != nullptr && c->id == id ? c : nullptr;
 }
 
-void CloseAll(Conn* c) {
+void CloseAll(Conn* c, Ending how) {
   if (c->state == S_CLOSED) return;
   State* st = c->st;
   c->state = S_CLOSED;
   StopTimer(c);
-  CloseFd(&c->client);
-  CloseFd(&c->up);
+  CloseFd(st, &c->client, how != END_CLEAN);
+  CloseFd(st, &c->up, how != END_CLEAN);
   ClosePipe(st, c->c2u);
   ClosePipe(st, c->u2c);
   st->slots[c->slot] = nullptr;
   st->free_slots.push_back(c->slot);
   st->live--;
-  Emit(st, EV_CLOSED, c->id, c->bytes_in, c->bytes_out);
+  Emit(st, how == END_UPSTREAM_RESET ? EV_UPSTREAM_RESET : EV_CLOSED, c->id, c->bytes_in, c->bytes_out);
   uv_close(reinterpret_cast<uv_handle_t*>(&c->timer), FreeConn);
   UpdateRef(st);
 }
 
-int Dial(Conn* c, const sockaddr* addr, double connect_ms, double idle_ms, double keepalive_ms) {
+int Dial(Conn* c, const sockaddr* addr, uint64_t connect_ms, uint64_t idle_ms, Keepalive ka) {
   if (c->state == S_CLOSED) return 1;
   if (c->state != S_ACCEPTED) return -EALREADY;
-  c->idle_ms = static_cast<uint32_t>(idle_ms);
-  unsigned keepalive_s = keepalive_ms >= 1000 ? static_cast<unsigned>(keepalive_ms / 1000) : 1;
-  if (keepalive_ms > 0 && c->keepalive_s == 0) SetKeepalive(c->client.fd, keepalive_s);
-  c->keepalive_s = keepalive_ms > 0 ? keepalive_s : 0;
+  c->idle_ms = idle_ms;
+  if (ka.idle_s > 0 && c->keepalive_idle_s == 0) SetKeepalive(c->client.fd, ka);
+  c->keepalive_idle_s = ka.idle_s > 0 ? ka.idle_s : 0;
+  c->keepalive_intvl_s = ka.intvl_s;
+  c->keepalive_cnt = ka.cnt;
   int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
   SetNoDelay(fd);
@@ -370,11 +369,12 @@ int Dial(Conn* c, const sockaddr* addr, double connect_ms, double idle_ms, doubl
   c->up.fd = fd;
   if (!AddToEpoll(c->st, &c->up)) {
     int err = errno;
-    CloseFd(&c->up);
+    close(fd);
+    c->up.fd = -1;
     return -err;
   }
   c->state = S_DIALING;
-  if (connect_ms > 0) ArmTimer(c, static_cast<uint64_t>(connect_ms));
+  if (connect_ms > 0) ArmTimer(c, connect_ms);
   Stash(c);
   return c->state == S_CLOSED ? 1 : 0;
 }

@@ -66,7 +66,7 @@ void SplicePump(Conn* c, Leg* src, Dir& d, Leg* dst) {
         dst->can_write = false;
         return;
       }
-      CloseAll(c);
+      CloseAll(c, FailureOf(dst));
       return;
     }
     if (d.eof) {
@@ -74,23 +74,19 @@ void SplicePump(Conn* c, Leg* src, Dir& d, Leg* dst) {
       return;
     }
     if (!src->can_read) return;
-    ssize_t r = splice(src->fd, nullptr, d.pipe_w, nullptr, PIPE_SIZE, FLAGS);
+    // A short splice says nothing about the socket (the pipe may be what filled): read to EAGAIN.
+    ssize_t r = Receive(src, PIPE_SIZE, false, [&](size_t want) { return splice(src->fd, nullptr, d.pipe_w, nullptr, want, FLAGS); });
     if (r > 0) {
       d.in_pipe += static_cast<size_t>(r);
       if (src->client) c->bytes_in += static_cast<double>(r);
       continue;
     }
-    if (r == 0) {
-      src->can_read = false;
+    if (r == RECV_EOF) {
       d.eof = true;
       continue;
     }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN) {  // the pipe is empty here, so the socket is
-      src->can_read = false;
-      return;
-    }
-    CloseAll(c);
+    if (r == RECV_AGAIN) return;  // the pipe is empty here, so the socket is
+    CloseAll(c, FailureOf(src));
     return;
   }
 }
