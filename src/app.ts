@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import { startAdmin } from './admin/server';
 import { createMetrics } from './admin/metrics';
+import { WorkerBuilder } from './control/builder';
 import type { ReadLimits } from './manifest/types';
 import type { CompileOptions } from './model/types';
 import { Proxy } from './proxy/proxy';
@@ -36,6 +37,8 @@ export interface App {
   readonly proxy: Proxy;
   readonly reconciler: Reconciler;
   readonly source: Source;
+  /** Who builds tables (the worker thread). */
+  readonly builder: WorkerBuilder;
   /** Stops reconciling and the admin server, then drains the proxy for up to `drainMs`. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -50,13 +53,15 @@ export function createSource(config: Pick<AppConfig, 'repo' | 'dir' | 'branch' |
 /** Starts everything; the first reconcile runs at once (after the persisted revision, if any, is serving). */
 export async function startApp(config: AppConfig, log: Logger): Promise<App> {
   const source = createSource(config, log.child({ component: 'source' }));
+  // Parse, validate, compile and diff run on a worker thread: the serving thread only assembles what changed.
+  const builder = new WorkerBuilder({ compile: config.compile, limits: config.limits, log: log.child({ component: 'builder' }) });
   const proxy = new Proxy({ logger: log.child({ component: 'proxy' }), ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}) });
   const reconciler = new Reconciler(
     config.watch === false ? withoutWatch(source) : source,
     proxy,
     log.child({ component: 'reconciler' }),
     {
-      compile: config.compile, limits: config.limits, stateDir: config.stateDir, intervalMs: config.intervalMs,
+      compile: config.compile, limits: config.limits, stateDir: config.stateDir, intervalMs: config.intervalMs, build: builder.build,
       ...(config.revision ? { revision: config.revision } : {}),
     },
   );
@@ -72,8 +77,10 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
     proxy,
     reconciler,
     source,
+    builder,
     async stop(drainMs = 30_000) {
       await reconciler.stop();
+      await builder.stop();
       await admin.close();
       await proxy.close(drainMs);
     },

@@ -6,7 +6,7 @@
  */
 import { Command, Option } from 'commander';
 import { diff } from '../diff/diff';
-import { Codes, type Diagnostic } from '../errors';
+import { ParseCache } from '../manifest/cache';
 import { DEFAULT_LIMITS, type ManifestFile, type ReadLimits } from '../manifest/types';
 import { buildDesired } from '../model/desired';
 import type { CompileOptions, RoutingTable } from '../model/types';
@@ -61,14 +61,15 @@ export function registerDiff(program: Command): void {
 /** Builds both sides as the reconciler would and diffs them; a BASE without the `--path` folder counts as serving nothing. */
 export function compare(base: Loaded, head: Loaded, opts: CompileOptions, limits: ReadLimits): DiffReport {
   const sides = { base: base.side, head: head.side };
+  // One parse cache for both sides: a file the two revisions share (same path, same blob) is parsed once.
+  const cache = new ParseCache();
   let before: RoutingTable | null = null;
   if (base.missing === null) {
-    const b = buildDesired(base.files, opts, limits);
+    const b = buildDesired(base.files, opts, limits, { cache });
     if (!b.ok) return { ok: false, ...sides, invalid: 'base', diagnostics: b.diagnostics };
     before = b.table;
   }
-  if (head.missing !== null) return { ok: false, ...sides, invalid: 'head', diagnostics: [missingPath(head)] };
-  const h = buildDesired(head.files, opts, limits);
+  const h = buildDesired({ files: head.files, ...(head.missing !== null ? { missingPath: head.missing } : {}) }, opts, limits, { cache });
   if (!h.ok) return { ok: false, ...sides, invalid: 'head', diagnostics: h.diagnostics };
   return { ok: true, ...sides, changes: diff(before, h.table) };
 }
@@ -87,11 +88,4 @@ async function loadRevisions(repoPath: string, subPath: string, base: string, he
     return { side: { ref: rev, revision: sha }, files, missing: snap.missingPath === undefined ? null : repo.subPath };
   };
   return [await load(base), await load(head)];
-}
-
-function missingPath(head: Loaded): Diagnostic {
-  return {
-    severity: 'error', code: Codes.PATH_NOT_FOUND, file: head.missing ?? '', line: 0, col: 0,
-    message: `the manifest path ${head.missing ?? ''} does not exist in ${head.side.ref}; the reconciler would reject it (delete the YAML files, not the folder)`,
-  };
 }

@@ -44,7 +44,7 @@ export class Reconciler {
 
   constructor(source: Source, proxy: TableSink, log: Logger, readonly options: ReconcilerOptions) {
     const persist = options.stateDir ? (s: Parameters<typeof saveApplied>[1]) => saveApplied(options.stateDir as string, s) : async () => {};
-    const build = options.build ?? (async (s: Snapshot) => buildDesired(s.files, options.compile, options.limits));
+    const build = options.build ?? (async (s: Snapshot) => buildDesired(s, options.compile, options.limits));
     this.ctx = { source, proxy, log, options, build, state: this.state, persist };
   }
 

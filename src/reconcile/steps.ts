@@ -4,7 +4,7 @@
  */
 import { diff } from '../diff/diff';
 import type { Change } from '../diff/types';
-import { Codes, FetchError, ValidationError, type Diagnostic } from '../errors';
+import { FetchError, ValidationError } from '../errors';
 import type { Resource } from '../manifest/types';
 import type { RoutingTable } from '../model/types';
 import type { Snapshot } from '../source/types';
@@ -23,6 +23,8 @@ export interface Run {
   table?: RoutingTable;
   resources?: readonly Resource[];
   changes?: Change[];
+  /** The builder's own diff of `table`, and the table it was made against. */
+  diffed?: { readonly against: RoutingTable | null; readonly changes: readonly Change[] };
   /** The new serving revision, recorded into the state by the reconciler's `finally`. */
   applied?: Applied;
   outcome?: Outcome;
@@ -59,30 +61,22 @@ export const readStep: Step = async (run, ctx) => {
   run.snapshot = await ctx.source.read(need(run.revision));
 };
 
-/** Parses, validates and compiles the whole commit; any error rejects it whole. */
+/** Parses, validates and compiles the whole commit (the builder raises every diagnostic, PATH_NOT_FOUND too); any error rejects it whole. */
 export const buildStep: Step = async (run, ctx) => {
   const attempted: Attempted = { revision: need(run.revision), at: new Date().toISOString(), outcome: null, error: null, diagnostics: [] };
   ctx.state.attempted = attempted;
-  const snapshot = need(run.snapshot);
-  const desired = snapshot.missingPath === undefined
-    ? await ctx.build(snapshot)
-    : { ok: false as const, diagnostics: [missingPath(snapshot.missingPath)] };
+  const desired = await ctx.build(need(run.snapshot));
   attempted.diagnostics = [...desired.diagnostics];
   if (!desired.ok) throw new ValidationError(desired.diagnostics);
   run.table = desired.table;
   run.resources = desired.resources;
+  if (desired.diffed) run.diffed = desired.diffed;
 };
 
-function missingPath(path: string): Diagnostic {
-  return {
-    severity: 'error', code: Codes.PATH_NOT_FOUND, file: path, line: 0, col: 0,
-    message: `the manifest path ${path} does not exist in this revision; nothing was changed (delete the YAML files, not the folder, to remove every route)`,
-  };
-}
-
-/** Compares the desired table with the one serving. */
+/** Compares the desired table with the one serving (the builder's diff when it was made against that table). */
 export const diffStep: Step = async (run, ctx) => {
-  run.changes = diff(ctx.state.applied?.table ?? null, need(run.table));
+  const serving = ctx.state.applied?.table ?? null;
+  run.changes = run.diffed && run.diffed.against === serving ? [...run.diffed.changes] : diff(serving, need(run.table));
 };
 
 /** Swaps the proxy's table (binding new listeners first) unless nothing changed. */
