@@ -44,6 +44,8 @@ export class WorkerBuilder {
   private nextId = 1;
   private readonly assembler = new Assembler();
   private stopped = false;
+  /** Why the current worker is ending (an error, the time cap), told when it has exited. */
+  private why: string | null = null;
   /** Workers started, ever (1 + restarts); files parsed by the last build. */
   starts = 0;
   lastParses = 0;
@@ -81,7 +83,10 @@ export class WorkerBuilder {
     const id = this.nextId++;
     return new Promise<Desired>((resolve) => {
       const timeoutMs = this.opts.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
-      const timer = setTimeout(() => this.fail(worker, `the build took longer than ${timeoutMs} ms`), timeoutMs);
+      const timer = setTimeout(() => {
+        this.why = `the build took longer than ${timeoutMs} ms`;
+        void worker.terminate();
+      }, timeoutMs);
       timer.unref();
       this.pending = { id, file: null, done: resolve, timer };
       const req: BuildRequest = {
@@ -89,6 +94,7 @@ export class WorkerBuilder {
         ...(snapshot.missingPath !== undefined ? { missingPath: snapshot.missingPath } : {}),
         ...(snapshot.overCap ? { overCap: true } : {}),
       };
+      worker.ref(); // a build in flight keeps the process up; an idle worker does not
       worker.postMessage(req);
     }).then((d) => (d === RETRY && !retried ? this.buildOnce(snapshot, true) : d === RETRY ? tooComplex(null, 'the build worker lost its state twice') : d));
   }
@@ -101,8 +107,11 @@ export class WorkerBuilder {
     this.assembler.reset();
     w.unref();
     w.on('message', (m: WorkerMessage) => this.onMessage(w, m));
-    w.on('error', (err) => this.fail(w, `the build worker failed: ${err.message}`));
-    w.on('exit', (code) => this.fail(w, `the build worker exited (code ${code})`));
+    // The reason is kept until 'exit': messages the worker posted before it died (which file it was parsing) arrive first.
+    w.on('error', (err) => {
+      if (w === this.worker) this.why ??= `the build worker failed: ${err.message}`;
+    });
+    w.on('exit', (code) => this.fail(w, this.why ?? `the build worker exited (code ${code})`));
     this.worker = w;
     return w;
   }
@@ -145,12 +154,14 @@ export class WorkerBuilder {
 
   private replace(w: Worker): void {
     this.worker = null;
+    this.why = null;
     this.assembler.reset();
     void w.terminate().catch(() => undefined);
   }
 
   private settle(p: Pending): void {
     clearTimeout(p.timer);
+    this.worker?.unref();
     this.pending = null;
   }
 }

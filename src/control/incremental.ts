@@ -13,8 +13,8 @@ import type { BuildRequest, TableDelta, WorkerConfig, WorkerMessage } from './pr
 interface Good {
   readonly gen: number;
   readonly table: RoutingTable;
-  /** Listener key → JSON of the listener. */
-  readonly prints: ReadonlyMap<string, string>;
+  /** Listener key → listener. */
+  readonly byKey: ReadonlyMap<string, Listener>;
   readonly keys: readonly string[];
   /** File → the resources array read from it (identity tells a cache hit). */
   readonly files: ReadonlyMap<string, readonly Resource[]>;
@@ -46,15 +46,20 @@ export class IncrementalBuild {
 
   private advance(table: RoutingTable, resources: readonly Resource[]): TableDelta {
     const prev = this.good;
-    const prints = new Map<string, string>();
+    const byKey = new Map<string, Listener>();
     const changed: Listener[] = [];
+    const before: Listener[] = [];
     for (const l of table.listeners) {
-      const print = JSON.stringify(l);
-      prints.set(l.key, print);
-      if (prev?.prints.get(l.key) !== print) changed.push(l);
+      byKey.set(l.key, l);
+      const old = prev?.byKey.get(l.key);
+      if (old === undefined || !same(old, l)) {
+        changed.push(l);
+        if (old) before.push(old);
+      }
     }
     const keys = table.listeners.map((l) => l.key);
-    const removed = prev ? prev.keys.filter((k) => !prints.has(k)) : [];
+    const removed = prev ? prev.keys.filter((k) => !byKey.has(k)) : [];
+    for (const k of removed) before.push(prev?.byKey.get(k) as Listener);
     const sameOrder = prev !== null && prev.keys.length === keys.length && prev.keys.every((k, i) => k === keys[i]);
     const files = byFile(resources);
     const fileDelta: [string, readonly Resource[]][] = [];
@@ -68,9 +73,10 @@ export class IncrementalBuild {
       ...(sameOrder ? {} : { order: keys }),
       files: fileDelta,
       ...(sameFiles ? {} : { fileOrder }),
-      changes: diff(prev?.table ?? null, table),
+      // Unchanged listeners add no change: diffing only the others is the whole diff, at O(change).
+      changes: diff(prev ? { listeners: before } : null, { listeners: changed }),
     };
-    this.good = { gen: this.gen, table, prints, keys, files };
+    this.good = { gen: this.gen, table, byKey, keys, files };
     return delta;
   }
 }
@@ -87,6 +93,26 @@ function byFile(resources: readonly Resource[]): Map<string, readonly Resource[]
     else out.set(r.file, [r]);
   }
   return out;
+}
+
+/** Deep equality of plain (JSON-like) data. */
+export function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    n += 1;
+    if (!Object.prototype.hasOwnProperty.call(y, k) || !same(x[k], y[k])) return false;
+  }
+  for (const _k in y) n -= 1;
+  return n === 0;
 }
 
 function sameItems<T>(a: readonly T[] | undefined, b: readonly T[]): boolean {
