@@ -322,3 +322,10 @@ describe('diagnostic codes and positions', () => {
     expect(hits).toHaveLength(1);
   });
 });
+
+describe('commit-level caps', () => {
+  test('more YAML documents than the per-commit cap → COMMIT_TOO_COMPLEX on the file that crosses it', () => {
+    const { diagnostics } = parseOne('a: 1\n---\nb: 2\n---\nc: 3\n', 'm.yaml', { maxFileBytes: 1 << 20, maxTotalBytes: 16 << 20, maxDocuments: 2 });
+    expect(diagnostics.map((d) => [d.code, d.file, d.line, d.col])).toEqual([[Codes.COMMIT_TOO_COMPLEX, 'm.yaml', 0, 0]]);
+  });
+});
