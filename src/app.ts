@@ -29,6 +29,8 @@ export interface AppConfig {
   readonly revision?: string;
   /** Enables POST /webhook with this shared secret. */
   readonly webhookSecret?: string;
+  /** Caps of the build worker: heap (MiB) and time per build (ms); defaults in src/control/builder.ts. */
+  readonly build?: { readonly heapMb?: number; readonly timeoutMs?: number };
 }
 
 /** A running instance. */
@@ -54,7 +56,7 @@ export function createSource(config: Pick<AppConfig, 'repo' | 'dir' | 'branch' |
 export async function startApp(config: AppConfig, log: Logger): Promise<App> {
   const source = createSource(config, log.child({ component: 'source' }));
   // Parse, validate, compile and diff run on a worker thread: the serving thread only assembles what changed.
-  const builder = new WorkerBuilder({ compile: config.compile, limits: config.limits, log: log.child({ component: 'builder' }) });
+  const builder = new WorkerBuilder({ compile: config.compile, limits: config.limits, log: log.child({ component: 'builder' }), ...config.build });
   const proxy = new Proxy({ logger: log.child({ component: 'proxy' }), ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}) });
   const reconciler = new Reconciler(
     config.watch === false ? withoutWatch(source) : source,
