@@ -57,6 +57,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
   const source = createSource(config, log.child({ component: 'source' }));
   // Parse, validate, compile and diff run on a worker thread: the serving thread only assembles what changed.
   const builder = new WorkerBuilder({ compile: config.compile, limits: config.limits, log: log.child({ component: 'builder' }), ...config.build });
+  builder.start();
   const proxy = new Proxy({ logger: log.child({ component: 'proxy' }), ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}) });
   const reconciler = new Reconciler(
     config.watch === false ? withoutWatch(source) : source,
@@ -71,7 +72,10 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
   const admin = await startAdmin(
     { ...config.admin, ...(config.webhookSecret ? { webhook: { secret: config.webhookSecret, branch: config.branch } } : {}) },
     { reconciler, proxy, metrics, log: log.child({ component: 'admin' }) },
-  );
+  ).catch(async (err: unknown) => {
+    await builder.stop();
+    throw err;
+  });
   await reconciler.restore();
   reconciler.start();
   return {

@@ -52,6 +52,11 @@ export class WorkerBuilder {
 
   constructor(private readonly opts: WorkerBuilderOptions) {}
 
+  /** Starts the worker ahead of the first build (its start-up overlaps the first fetch). */
+  start(): void {
+    if (!this.stopped) this.ensureWorker();
+  }
+
   /** The Builder: one build at a time; never rejects. */
   readonly build = (snapshot: Snapshot): Promise<Desired> => {
     const run = this.queue.then(() => this.buildOnce(snapshot));
