@@ -66,7 +66,12 @@ export class ParseCache {
   }
 }
 
-/** The cache key of a file with content: path and blob id, or path and a SHA-1 of the bytes when the source gave no id. */
+/** The cache key of a file with content: its path and blob id (computed when the source gave none). */
 export function cacheKey(f: ManifestFile & { readonly content: Uint8Array }): string {
-  return `${f.path}\0${f.id ?? createHash('sha1').update(f.content).digest('hex')}`;
+  return `${f.path}\0${f.id ?? blobId(f.content)}`;
+}
+
+/** Git's blob id of `content` (SHA-1 of `blob <size>\0` + content): a folder or a restored state keys the cache as git does. */
+export function blobId(content: Uint8Array): string {
+  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 }

@@ -5,6 +5,7 @@ import { open, readdir, readlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { FetchError } from '../errors';
+import { blobId } from '../manifest/cache';
 import { DEFAULT_LIMITS, type ManifestFile, type ReadLimits } from '../manifest/types';
 import { isManifestName } from './paths';
 import { redact } from './redact';
@@ -111,7 +112,7 @@ export class DirSource implements Source {
       if (size > this.limits.maxFileBytes) return { path, type: 'file', size };
       const content = await handle.readFile();
       if (content.length > this.limits.maxFileBytes) return { path, type: 'file', size: content.length };
-      return { path, type: 'file', size: content.length, content, id: `sha1:${createHash('sha1').update(content).digest('hex')}` };
+      return { path, type: 'file', size: content.length, content, id: blobId(content) };
     } finally {
       await handle.close();
     }

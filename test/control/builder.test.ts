@@ -5,6 +5,7 @@ import pino from 'pino';
 import { WorkerBuilder } from '../../src/control/builder';
 import { IncrementalBuild } from '../../src/control/incremental';
 import { Codes } from '../../src/errors';
+import { blobId } from '../../src/manifest/cache';
 import { countDocuments } from '../../src/manifest/parse';
 import { DEFAULT_LIMITS, type ManifestFile } from '../../src/manifest/types';
 import { buildDesired, type Desired } from '../../src/model/desired';
@@ -103,6 +104,15 @@ describe('IncrementalBuild', () => {
     expect(moved.delta.changed.map((l) => l.key)).toEqual(['127.0.0.1:31400']);
     expect(moved.delta.files.map(([p]) => p)).toEqual(['tcp-echo-all-v1.yaml']);
     expect(moved.delta.changes.map((c) => c.type)).toEqual(['weights-changed']);
+  });
+
+  test('files without an id (a folder, a restored state) are keyed by the blob id git gives them: a restart parses nothing again', () => {
+    expect(blobId(new TextEncoder().encode('a: 1\n'))).toBe('a8926a52d8dcba5c4386945476ab6a2ad008afd4'); // git hash-object
+    const b = new IncrementalBuild({ compile: COMPILE, limits: DEFAULT_LIMITS, cacheBytes: 1 << 20 });
+    const restored = manifestFiles(exampleManifests());
+    b.build({ id: 1, files: restored });
+    const fromGit = restored.map((f) => ({ ...f, id: blobId(f.content as Uint8Array) }));
+    expect(b.build({ id: 2, files: fromGit }).parses).toBe(0);
   });
 
   test('the document cap: COMMIT_TOO_COMPLEX on the file that crosses it, nothing compiled', () => {
