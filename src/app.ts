@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import { startAdmin } from './admin/server';
 import { createMetrics } from './admin/metrics';
+import { WorkerBuilder } from './control/builder';
 import type { ReadLimits } from './manifest/types';
 import type { CompileOptions } from './model/types';
 import { Proxy } from './proxy/proxy';
@@ -30,6 +31,8 @@ export interface AppConfig {
   readonly revision?: string;
   /** Enables POST /webhook with this shared secret. */
   readonly webhookSecret?: string;
+  /** Caps of the build worker: heap (MiB) and time per build (ms); defaults in src/control/builder.ts. */
+  readonly build?: { readonly heapMb?: number; readonly timeoutMs?: number };
 }
 
 /** A running instance. */
@@ -38,6 +41,8 @@ export interface App {
   readonly proxy: Proxy;
   readonly reconciler: Reconciler;
   readonly source: Source;
+  /** Who builds tables (the worker thread). */
+  readonly builder: WorkerBuilder;
   /** Stops reconciling and the admin server, then drains the proxy for up to `drainMs`. */
   stop(drainMs?: number): Promise<void>;
 }
@@ -53,13 +58,16 @@ export function createSource(config: Pick<AppConfig, 'repo' | 'dir' | 'branch' |
 /** Starts everything; the first reconcile runs at once (after the persisted revision, if any, is serving). */
 export async function startApp(config: AppConfig, log: Logger): Promise<App> {
   const source = createSource(config, log.child({ component: 'source' }));
+  // Parse, validate, compile and diff run on a worker thread: the serving thread only assembles what changed.
+  const builder = new WorkerBuilder({ compile: config.compile, limits: config.limits, log: log.child({ component: 'builder' }), ...config.build });
+  builder.start();
   const proxy = new Proxy({ logger: log, /* the Proxy makes its own child({ component: 'proxy' }) */ ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}) });
   const reconciler = new Reconciler(
     config.watch === false ? withoutWatch(source) : source,
     proxy,
     log.child({ component: 'reconciler' }),
     {
-      compile: config.compile, limits: config.limits, stateDir: config.stateDir, intervalMs: config.intervalMs,
+      compile: config.compile, limits: config.limits, stateDir: config.stateDir, intervalMs: config.intervalMs, build: builder.build,
       ...(config.revision ? { revision: config.revision } : {}),
     },
   );
@@ -67,7 +75,10 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
   const admin = await startAdmin(
     { ...config.admin, ...(config.webhookSecret ? { webhook: { secret: config.webhookSecret, branch: config.branch } } : {}) },
     { reconciler, proxy, metrics, log: log.child({ component: 'admin' }) },
-  );
+  ).catch(async (err: unknown) => {
+    await builder.stop();
+    throw err;
+  });
   await reconciler.restore();
   reconciler.start();
   return {
@@ -75,6 +86,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
     proxy,
     reconciler,
     source,
+    builder,
     async stop(drainMs = 30_000) {
       // Git in flight is killed, not waited for (at most ~2 s); time that took comes off the drain,
       // so the whole stop stays within drainMs (+ under a second).
@@ -82,6 +94,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
       const reconciling = reconciler.stop();
       await source.close?.();
       await reconciling;
+      await builder.stop();
       await admin.close();
       const spent = Date.now() - started;
       await proxy.close(spent < 1000 ? drainMs : Math.max(0, drainMs - spent));

@@ -10,6 +10,8 @@ export const Codes = {
   // reading the tree
   FILE_TOO_LARGE: 'FILE_TOO_LARGE',
   COMMIT_TOO_LARGE: 'COMMIT_TOO_LARGE',
+  /** Within the size cap but over the documents, parse-memory or parse-time cap (or the build worker died on it). */
+  COMMIT_TOO_COMPLEX: 'COMMIT_TOO_COMPLEX',
   FILE_BINARY: 'FILE_BINARY',
   FILE_SYMLINK: 'FILE_SYMLINK',
   PATH_NOT_FOUND: 'PATH_NOT_FOUND',

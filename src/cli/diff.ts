@@ -6,8 +6,8 @@
  */
 import { Command, Option } from 'commander';
 import { diff } from '../diff/diff';
-import { Codes, pathNotFoundHint, type Diagnostic } from '../errors';
-import type { ManifestFile, ReadLimits } from '../manifest/types';
+import { ParseCache } from '../manifest/cache';
+import { DEFAULT_LIMITS, type ManifestFile, type ReadLimits } from '../manifest/types';
 import { buildDesired } from '../model/desired';
 import type { CompileOptions, RoutingTable } from '../model/types';
 import { LocalRepo } from '../source/revision';
@@ -74,14 +74,15 @@ export function registerDiff(program: Command): void {
 /** Builds both sides as the reconciler would and diffs them; a BASE without the `--path` folder counts as serving nothing. */
 export function compare(base: Loaded, head: Loaded, opts: CompileOptions, limits: ReadLimits): DiffReport {
   const sides = { base: base.side, head: head.side };
+  // One parse cache for both sides: a file the two revisions share (same path, same blob) is parsed once.
+  const cache = new ParseCache();
   let before: RoutingTable | null = null;
   if (base.missing === null) {
-    const b = buildDesired(base.files, opts, limits);
+    const b = buildDesired(base.files, opts, limits, { cache });
     if (!b.ok) return { ok: false, ...sides, invalid: 'base', diagnostics: b.diagnostics };
     before = b.table;
   }
-  if (head.missing !== null) return { ok: false, ...sides, invalid: 'head', diagnostics: [missingPath(head)] };
-  const h = buildDesired(head.files, opts, limits);
+  const h = buildDesired({ files: head.files, ...(head.missing !== null ? { missingPath: head.missing } : {}) }, opts, limits, { cache });
   if (!h.ok) return { ok: false, ...sides, invalid: 'head', diagnostics: h.diagnostics };
   return { ok: true, ...sides, changes: diff(before, h.table) };
 }
@@ -96,11 +97,4 @@ async function loadRevision(repoPath: string, subPath: string, rev: string, limi
   const sha = await repo.resolve(rev);
   const snap = await repo.read(sha);
   return { side: { ref: rev, revision: sha }, files: snap.files, missing: snap.missingPath === undefined ? null : repo.subPath };
-}
-
-function missingPath(head: Loaded): Diagnostic {
-  return {
-    severity: 'error', code: Codes.PATH_NOT_FOUND, file: head.missing ?? '', line: 0, col: 0,
-    message: `the manifest path ${head.missing ?? ''} does not exist in ${head.side.ref}; the reconciler would reject it. ${pathNotFoundHint(head.missing ?? '')}`,
-  };
 }

@@ -12,6 +12,8 @@ export interface ManifestFile {
   readonly size: number;
   /** The bytes; absent when the source did not read them (symlink, submodule, or over the size cap). */
   readonly content?: Uint8Array;
+  /** What identifies the content: the git blob id, or a content hash (`--dir`); the parse cache's key with the path. */
+  readonly id?: string;
 }
 
 /** Limits applied while reading a tree. */
@@ -20,6 +22,8 @@ export interface ReadLimits {
   readonly maxFileBytes: number;
   /** Per commit, bytes over all manifest files (default 16 MiB). */
   readonly maxTotalBytes: number;
+  /** Per commit, YAML documents over all files (default MAX_DOCUMENTS in parse.ts); more is COMMIT_TOO_COMPLEX. */
+  readonly maxDocuments?: number;
 }
 
 export const DEFAULT_LIMITS: ReadLimits = Object.freeze({ maxFileBytes: 1 << 20, maxTotalBytes: 16 << 20 });

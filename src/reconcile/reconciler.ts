@@ -47,7 +47,7 @@ export class Reconciler {
   private readonly observers: RunObserver[] = [];
 
   constructor(source: Source, proxy: TableSink, log: Logger, readonly options: ReconcilerOptions) {
-    const build = options.build ?? (async (s: Snapshot) => buildDesired(s.files, options.compile, options.limits));
+    const build = options.build ?? (async (s: Snapshot) => buildDesired(s, options.compile, options.limits));
     this.ctx = { source, proxy, log, options, build, state: () => this.state };
   }
 

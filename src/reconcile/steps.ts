@@ -5,7 +5,7 @@
  */
 import { diff } from '../diff/diff';
 import type { Change } from '../diff/types';
-import { Codes, FetchError, pathNotFoundHint, ValidationError, type Diagnostic } from '../errors';
+import { FetchError, ValidationError, type Diagnostic } from '../errors';
 import type { Resource } from '../manifest/types';
 import type { RoutingTable } from '../model/types';
 import type { Snapshot } from '../source/types';
@@ -27,6 +27,8 @@ export interface Run {
   table?: RoutingTable;
   resources?: readonly Resource[];
   changes?: Change[];
+  /** The builder's own diff of `table`, and the table it was made against. */
+  diffed?: { readonly against: RoutingTable | null; readonly changes: readonly Change[] };
   /** The new serving revision (its time is the run's end, set by advance). */
   applied?: Omit<Applied, 'at'>;
   outcome?: Outcome;
@@ -60,29 +62,21 @@ export const readStep: Step = async (run, ctx) => {
   run.snapshot = await ctx.source.read(need(run.revision));
 };
 
-/** Parses, validates and compiles the whole commit; any error rejects it whole. */
+/** Parses, validates and compiles the whole commit (the builder raises every diagnostic, PATH_NOT_FOUND too); any error rejects it whole. */
 export const buildStep: Step = async (run, ctx) => {
   run.attempt = true;
-  const snapshot = need(run.snapshot);
-  const desired = snapshot.missingPath === undefined
-    ? await ctx.build(snapshot)
-    : { ok: false as const, diagnostics: [missingPath(snapshot.missingPath)] };
+  const desired = await ctx.build(need(run.snapshot));
   run.diagnostics = [...desired.diagnostics];
   if (!desired.ok) throw new ValidationError(desired.diagnostics);
   run.table = desired.table;
   run.resources = desired.resources;
+  if (desired.diffed) run.diffed = desired.diffed;
 };
 
-function missingPath(path: string): Diagnostic {
-  return {
-    severity: 'error', code: Codes.PATH_NOT_FOUND, file: path, line: 0, col: 0,
-    message: `the manifest path ${path} does not exist in this revision; nothing was changed. ${pathNotFoundHint(path)}`,
-  };
-}
-
-/** Compares the desired table with the one serving. */
+/** Compares the desired table with the one serving (the builder's diff when it was made against that table). */
 export const diffStep: Step = async (run, ctx) => {
-  run.changes = diff(ctx.state().applied?.table ?? null, need(run.table));
+  const serving = ctx.state().applied?.table ?? null;
+  run.changes = run.diffed && run.diffed.against === serving ? [...run.diffed.changes] : diff(serving, need(run.table));
 };
 
 /** Re-checks suspension right before apply: a suspend that arrived while the run fetched or built stops it here. */

@@ -5,6 +5,7 @@ import { open, readdir, readlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { FetchError } from '../errors';
+import { blobId } from '../manifest/cache';
 import { DEFAULT_LIMITS, type ManifestFile, type ReadLimits } from '../manifest/types';
 import { isManifestName } from './paths';
 import { redact } from './redact';
@@ -77,14 +78,15 @@ export class DirSource implements Source {
     }
     files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const total = files.reduce((sum, f) => sum + (f.content?.length ?? 0), 0);
-    const kept = total > this.limits.maxTotalBytes ? files.map(({ content: _c, ...f }) => f) : files;
+    const overCap = total > this.limits.maxTotalBytes;
+    const kept = overCap ? files.map(({ content: _c, id: _i, ...f }) => f) : files;
     const hash = createHash('sha256');
     for (const f of files) {
       hash.update(`${f.path}\0${f.type}\0${f.size}\0${targets.get(f.path) ?? ''}\0`);
       if (f.content) hash.update(f.content);
       hash.update('\0');
     }
-    return { revision: `dir:${hash.digest('hex')}`, files: kept };
+    return { revision: `dir:${hash.digest('hex')}`, files: kept, ...(overCap ? { overCap } : {}) };
   }
 
   /** Collects manifest entries under `rel` into `out`; symlink targets go to `targets` (hashed, never followed). */
@@ -110,7 +112,7 @@ export class DirSource implements Source {
       if (size > this.limits.maxFileBytes) return { path, type: 'file', size };
       const content = await handle.readFile();
       if (content.length > this.limits.maxFileBytes) return { path, type: 'file', size: content.length };
-      return { path, type: 'file', size: content.length, content };
+      return { path, type: 'file', size: content.length, content, id: blobId(content) };
     } finally {
       await handle.close();
     }

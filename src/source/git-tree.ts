@@ -26,15 +26,16 @@ export async function readCommit(git: GitRunner, revision: string, subPath: stri
   });
   const files = picked.map(({ entry, file }): ManifestFile => {
     const content = contents.get(entry);
-    return content ? { ...file, content } : file;
+    return content ? { ...file, content, id: entry.object } : file;
   });
   const missing = subPath !== '' && entries.length === 0;
-  return { revision, files, commit: parseCommit(commit.content), ...(missing ? { missingPath: subPath } : {}) };
+  const overCap = picked.some((p) => p.overCap);
+  return { revision, files, commit: parseCommit(commit.content), ...(missing ? { missingPath: subPath } : {}), ...(overCap ? { overCap } : {}) };
 }
 
 /** Tree entries → manifest entries under the sub-path, and which blobs to read (size caps applied). */
-function pick(entries: readonly TreeEntry[], subPath: string, limits: ReadLimits): { entry: TreeEntry; file: ManifestFile; read: boolean }[] {
-  const picked: { entry: TreeEntry; file: ManifestFile; read: boolean }[] = [];
+function pick(entries: readonly TreeEntry[], subPath: string, limits: ReadLimits): { entry: TreeEntry; file: ManifestFile; read: boolean; overCap?: true }[] {
+  const picked: { entry: TreeEntry; file: ManifestFile; read: boolean; overCap?: true }[] = [];
   for (const entry of entries) {
     // Paths stay relative to the repository root (`manifests/a.yaml`), as `tcpshift validate manifests`
     // run in a checkout prints them, so an error message points at the file in the repo.
@@ -48,6 +49,6 @@ function pick(entries: readonly TreeEntry[], subPath: string, limits: ReadLimits
   }
   // Over the per-commit cap nothing is read: the parser rejects the commit from the sizes alone.
   const total = picked.reduce((sum, p) => sum + (p.read ? p.entry.size : 0), 0);
-  if (total > limits.maxTotalBytes) for (const p of picked) p.read = false;
+  if (total > limits.maxTotalBytes) for (const p of picked) Object.assign(p, { read: false, overCap: true });
   return picked;
 }

@@ -9,7 +9,11 @@ export interface CommitInfo {
   readonly subject: string;
 }
 
-/** Every manifest entry of one revision (only those under the sub-path); paths are relative to the repository root. */
+/**
+ * Every manifest entry of one revision (only those under the sub-path), each file with its content id
+ * (git blob id, or a content hash for a folder); paths are relative to the repository root. The core's
+ * one input: `buildDesired(snapshot)` raises the diagnostics for what the source found.
+ */
 export interface Snapshot {
   /** 40-hex commit SHA for Git, `dir:<sha256>` for a folder. */
   readonly revision: string;
@@ -17,6 +21,8 @@ export interface Snapshot {
   readonly commit?: CommitInfo;
   /** Set to the sub-path when it does not exist in this revision (a typo, or the folder was deleted): the commit is rejected, not read as empty. */
   readonly missingPath?: string;
+  /** Set when the files add up to more than the per-commit size cap: no content was read (the commit is rejected whole). */
+  readonly overCap?: boolean;
 }
 
 /** Stops a watch (closes the watcher, drops a pending call); `ready` settles once events are seen. */

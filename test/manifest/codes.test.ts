@@ -430,3 +430,10 @@ describe('duration bounds: the largest value of each field is accepted', () => {
     expect(parseOne(DR_POLICY('    outlierDetection:\n      interval: 24h\n      baseEjectionTime: 24h\n')).diagnostics).toEqual([]);
   });
 });
+
+describe('commit-level caps', () => {
+  test('more YAML documents than the per-commit cap → COMMIT_TOO_COMPLEX on the file that crosses it', () => {
+    const { diagnostics } = parseOne('a: 1\n---\nb: 2\n---\nc: 3\n', 'm.yaml', { maxFileBytes: 1 << 20, maxTotalBytes: 16 << 20, maxDocuments: 2 });
+    expect(diagnostics.map((d) => [d.code, d.file, d.line, d.col])).toEqual([[Codes.COMMIT_TOO_COMPLEX, 'm.yaml', 0, 0]]);
+  });
+});

@@ -4,7 +4,7 @@ import { initialStatus } from '../../src/reconcile/status';
 
 const REV = 'a'.repeat(40);
 const NEW = 'b'.repeat(40);
-const doc = (over: Partial<StatusDocument>): StatusDocument => ({ ...initialStatus('git repo'), activeConnections: 0, listeners: [], ...over });
+const doc = (over: Partial<StatusDocument>): StatusDocument => ({ ...initialStatus('git repo'), activeConnections: 0, rejectedConnections: 0, acceptErrors: [], localConnectErrors: [], listeners: [], ...over });
 
 test('Attempted shows the attempt\'s own outcome; the last poll is its own line', () => {
   const lines = renderStatus(doc({

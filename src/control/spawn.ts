@@ -1,0 +1,50 @@
+/**
+ * Starts the build worker from this package: dist/control/worker.js when compiled, and from
+ * src/control/worker.ts (transpiled on load with the TypeScript compiler, a dev dependency) when the
+ * code runs from sources, as under jest.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+
+/**
+ * Loads .ts files by transpiling them (only when running from sources). The output is cached under
+ * the OS temp folder by path, size and mtime, so a restarted worker does not load the compiler again.
+ */
+const TS_LOADER = `
+const fs = require('node:fs');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const dir = path.join(require('node:os').tmpdir(), 'tcpshift-ts-cache');
+let ts = null;
+require.extensions['.ts'] = (m, filename) => {
+  const st = fs.statSync(filename);
+  const key = crypto.createHash('sha1').update(filename + '|' + st.size + '|' + st.mtimeMs).digest('hex');
+  const cached = path.join(dir, key + '.js');
+  let js = null;
+  try { js = fs.readFileSync(cached, 'utf8'); } catch {}
+  if (js === null) {
+    ts ??= require('typescript');
+    js = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
+      fileName: filename,
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, sourceMap: false },
+    }).outputText;
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      const tmp = cached + '.' + process.pid + '.tmp';
+      fs.writeFileSync(tmp, js);
+      fs.renameSync(tmp, cached);
+    } catch {}
+  }
+  m._compile(js, filename);
+};
+require(require('node:worker_threads').workerData.entry);
+`;
+
+/** A new build worker with `data` as its workerData and the given heap limits. */
+export function spawnBuildWorker(data: object, resourceLimits: ResourceLimits): Worker {
+  const js = join(__dirname, 'worker.js');
+  if (existsSync(js)) return new Worker(js, { workerData: data, resourceLimits, stdout: false, stderr: false });
+  const ts = join(__dirname, 'worker.ts');
+  return new Worker(TS_LOADER, { eval: true, workerData: { ...data, entry: ts }, resourceLimits });
+}
