@@ -9,6 +9,7 @@ import { Reconciler } from './reconcile/reconciler';
 import { DirSource } from './source/dir';
 import { GitSource } from './source/git';
 import type { Source } from './source/types';
+import type { VerifyOptions } from './source/verify';
 
 export interface AppConfig {
   /** Git URL or local path; exactly one of repo and dir. */
@@ -30,6 +31,10 @@ export interface AppConfig {
   readonly revision?: string;
   /** Enables POST /webhook with this shared secret. */
   readonly webhookSecret?: string;
+  /** This replica's name in status, metrics (`instance` label) and logs; default: the host name. */
+  readonly instance?: string;
+  /** Apply only commits git verifies against these keys; Git only. */
+  readonly verify?: VerifyOptions;
 }
 
 /** A running instance. */
@@ -43,11 +48,12 @@ export interface App {
 }
 
 /** Builds the source the config names; throws when neither or both of repo and dir are given. */
-export function createSource(config: Pick<AppConfig, 'repo' | 'dir' | 'branch' | 'path' | 'stateDir' | 'limits' | 'gitTimeoutMs'>, log: Logger): Source {
+export function createSource(config: Pick<AppConfig, 'repo' | 'dir' | 'branch' | 'path' | 'stateDir' | 'limits' | 'gitTimeoutMs' | 'verify'>, log: Logger): Source {
   if (!!config.repo === !!config.dir) throw new Error('give exactly one of --repo and --dir');
+  if (config.dir && config.verify) throw new Error('--verify-signatures needs --repo: a folder has no commits to verify');
   if (config.dir) return new DirSource({ dir: config.dir, limits: config.limits });
   return new GitSource({ repo: config.repo as string, branch: config.branch, path: config.path, stateDir: config.stateDir, limits: config.limits, logger: log,
-    ...(config.gitTimeoutMs ? { timeoutMs: config.gitTimeoutMs } : {}) });
+    ...(config.gitTimeoutMs ? { timeoutMs: config.gitTimeoutMs } : {}), ...(config.verify ? { verify: config.verify } : {}) });
 }
 
 /** Starts everything; the first reconcile runs at once (after the persisted revision, if any, is serving). */
@@ -63,9 +69,9 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
       ...(config.revision ? { revision: config.revision } : {}),
     },
   );
-  const metrics = createMetrics(proxy, reconciler);
+  const metrics = createMetrics(proxy, reconciler, true, config.instance);
   const admin = await startAdmin(
-    { ...config.admin, ...(config.webhookSecret ? { webhook: { secret: config.webhookSecret, branch: config.branch } } : {}) },
+    { ...config.admin, ...(config.instance !== undefined ? { instance: config.instance } : {}), ...(config.webhookSecret ? { webhook: { secret: config.webhookSecret, branch: config.branch } } : {}) },
     { reconciler, proxy, metrics, log: log.child({ component: 'admin' }) },
   );
   await reconciler.restore();

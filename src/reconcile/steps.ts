@@ -64,9 +64,11 @@ export const readStep: Step = async (run, ctx) => {
 export const buildStep: Step = async (run, ctx) => {
   run.attempt = true;
   const snapshot = need(run.snapshot);
-  const desired = snapshot.missingPath === undefined
-    ? await ctx.build(snapshot)
-    : { ok: false as const, diagnostics: [missingPath(snapshot.missingPath)] };
+  const desired = snapshot.untrusted !== undefined
+    ? { ok: false as const, diagnostics: [snapshot.untrusted] }
+    : snapshot.missingPath === undefined
+      ? await ctx.build(snapshot)
+      : { ok: false as const, diagnostics: [missingPath(snapshot.missingPath)] };
   run.diagnostics = [...desired.diagnostics];
   if (!desired.ok) throw new ValidationError(desired.diagnostics);
   run.table = desired.table;

@@ -1,4 +1,5 @@
 /** What a source hands the reconciler: one revision, read whole. */
+import type { Diagnostic } from '../errors';
 import type { ManifestFile } from '../manifest/types';
 
 /** Who made the commit a snapshot was read from. */
@@ -7,6 +8,8 @@ export interface CommitInfo {
   /** ISO 8601 with the author's offset, as `git log --format=%aI` prints it. */
   readonly date: string;
   readonly subject: string;
+  /** Who signed it, as git verified it (`ssh alice@example.com SHA256:…`); only with --verify-signatures. */
+  readonly signer?: string;
 }
 
 /** Every manifest entry of one revision (only those under the sub-path); paths are relative to the repository root. */
@@ -17,6 +20,8 @@ export interface Snapshot {
   readonly commit?: CommitInfo;
   /** Set to the sub-path when it does not exist in this revision (a typo, or the folder was deleted): the commit is rejected, not read as empty. */
   readonly missingPath?: string;
+  /** Set when --verify-signatures rejects the commit (COMMIT_UNSIGNED / COMMIT_UNVERIFIED): rejected whole, like a validation error. */
+  readonly untrusted?: Diagnostic;
 }
 
 /** Stops a watch (closes the watcher, drops a pending call); `ready` settles once events are seen. */
