@@ -26,38 +26,38 @@ export type SignatureVerdict =
   | { readonly ok: true; readonly signer: string }
   | { readonly ok: false; readonly diagnostic: Diagnostic };
 
-/** `%G?` letters git prints (see git-log PRETTY FORMATS); only `G` is trusted. */
-const LETTERS: Record<string, string> = {
-  B: 'a bad signature (the commit was changed after signing)',
-  U: 'a good signature by a key that is not trusted',
-  X: 'an expired signature',
-  Y: 'a signature by an expired key',
-  R: 'a signature by a revoked key',
-  E: 'a signature that cannot be checked (unknown key, or not a',
-};
+/** `%G?` letters git prints (see git-log PRETTY FORMATS) other than G (trusted) and N (unsigned). */
+const LETTERS = new Map<string, string>([
+  ['B', 'a bad signature (the commit was changed after signing)'],
+  ['U', 'a good signature by a key that is not trusted'],
+  ['X', 'an expired signature'],
+  ['Y', 'a signature by an expired key'],
+  ['R', 'a signature by a revoked key'],
+  ['E', 'a signature that cannot be checked (an unknown key, or a signature of the other kind)'],
+]);
 
 /** One verdict line from `git log -1 --format=%G?%x00%GK%x00%GS%x00%GF`. Pure. */
 export function verdictOf(out: string, revision: string, opts: VerifyOptions): SignatureVerdict {
   const [letter = '', key = '', signer = '', fpr = ''] = out.replace(/\n+$/, '').split('\0');
-  const who = describeSigner(opts.mode, key, signer, fpr);
+  const who = describeSigner(key, signer, fpr);
   if (letter === 'G') return { ok: true, signer: who };
   const keys = opts.mode === 'ssh' ? `--allowed-signers ${opts.allowedSigners ?? ''}` : `--trusted-keys ${opts.trustedKeys ?? ''}`;
-  const short = revision.slice(0, 12);
   if (letter === 'N') {
-    return { ok: false, diagnostic: diag(Codes.COMMIT_UNSIGNED, revision, `commit ${short} is not signed; --verify-signatures ${opts.mode} applies only commits signed by a key in ${keys}; nothing was changed, waiting for a new commit`) };
+    return { ok: false, diagnostic: diag(Codes.COMMIT_UNSIGNED, revision, `the commit is not signed; --verify-signatures ${opts.mode} applies only commits signed by a key in ${keys}; nothing was changed, waiting for a new commit`) };
   }
-  const what = letter === 'E' ? `${LETTERS.E} ${opts.mode === 'ssh' ? 'SSH' : 'OpenPGP'} signature)` : (LETTERS[letter] ?? `signature state ${JSON.stringify(letter)}`);
+  const what = LETTERS.get(letter) ?? `signature state ${JSON.stringify(letter)}`;
   return {
     ok: false,
-    diagnostic: diag(Codes.COMMIT_UNVERIFIED, revision, `commit ${short} has ${what}${who ? `: ${who}` : ''}; it is not verified against ${keys}; nothing was changed, waiting for a new commit`),
+    diagnostic: diag(Codes.COMMIT_UNVERIFIED, revision, `the commit has ${what}${who ? `: ${who}` : ''}; it is not verified against ${keys}; nothing was changed, waiting for a new commit`),
   };
 }
 
-/** e.g. `ssh alice@example.com SHA256:qfOz…` or `openpgp Alice <alice@example.com> FB29…B225`. */
-function describeSigner(mode: SignatureMode, key: string, signer: string, fpr: string): string {
-  const id = fpr || key;
-  const parts = [signer.trim(), id.trim()].filter(Boolean);
-  return parts.length === 0 ? '' : `${mode} ${parts.join(' ')}`;
+/** e.g. `ssh alice@example.com SHA256:qfOz…` or `openpgp Alice <alice@example.com> FB29…B225` (the kind from the key's form). */
+function describeSigner(key: string, signer: string, fpr: string): string {
+  const id = (fpr || key).trim();
+  const parts = [signer.trim(), id].filter(Boolean);
+  const kind = /^SHA256:/.test(id) ? 'ssh' : 'openpgp';
+  return parts.length === 0 ? '' : `${kind} ${parts.join(' ')}`;
 }
 
 function diag(code: Diagnostic['code'], revision: string, message: string): Diagnostic {

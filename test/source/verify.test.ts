@@ -11,7 +11,7 @@ import { Proxy } from '../../src/proxy/proxy';
 import { Reconciler } from '../../src/reconcile/reconciler';
 import { loadApplied } from '../../src/reconcile/state';
 import { GitSource } from '../../src/source/git';
-import type { VerifyOptions } from '../../src/source/verify';
+import { verdictOf, type VerifyOptions } from '../../src/source/verify';
 import { TEST_COMPILE } from '../helpers/app';
 import { git, gitRepo, tempDir, type GitRepo } from '../helpers/git';
 import { Harness, silent } from '../helpers/harness';
@@ -214,5 +214,22 @@ describe('--verify-signatures openpgp', () => {
     // tcpshift's private GNUPGHOME never starts an agent (no-autostart): nothing to kill there.
     const agents = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('gpg-agent') && l.includes(f.state));
     expect(agents).toEqual([]);
+  });
+});
+
+describe('verdictOf (git %G? → verdict)', () => {
+  const ssh: VerifyOptions = { mode: 'ssh', allowedSigners: '/etc/tcpshift/allowed' };
+  const rev = 'c'.repeat(40);
+  test.each([
+    ['G\0SHA256:abc\0alice@example.com\0SHA256:abc\n', { ok: true, signer: 'ssh alice@example.com SHA256:abc' }],
+    ['G\x00502444C5D9BBB225\0Alice <a@x>\0FB2947F08006660B2AE34A41502444C5D9BBB225\n', { ok: true, signer: 'openpgp Alice <a@x> FB2947F08006660B2AE34A41502444C5D9BBB225' }],
+    ['N\0\0\0\n', { ok: false, diagnostic: expect.objectContaining({ code: 'COMMIT_UNSIGNED', file: `commit ${rev.slice(0, 12)}` }) }],
+    ['U\0SHA256:zzz\0\0SHA256:zzz\n', { ok: false, diagnostic: expect.objectContaining({ code: 'COMMIT_UNVERIFIED', message: expect.stringContaining('not trusted: ssh SHA256:zzz') }) }],
+    ['B\0SHA256:abc\0alice@example.com\0SHA256:abc\n', { ok: false, diagnostic: expect.objectContaining({ code: 'COMMIT_UNVERIFIED', message: expect.stringContaining('bad signature') }) }],
+    ['E\x00502444C5D9BBB225\0\0\n', { ok: false, diagnostic: expect.objectContaining({ code: 'COMMIT_UNVERIFIED', message: expect.stringContaining('openpgp 502444C5D9BBB225') }) }],
+    ['R\0SHA256:abc\0\0\n', { ok: false, diagnostic: expect.objectContaining({ code: 'COMMIT_UNVERIFIED', message: expect.stringContaining('revoked') }) }],
+    ['?\0\0\0\n', { ok: false, diagnostic: expect.objectContaining({ code: 'COMMIT_UNVERIFIED' }) }],
+  ])('%j', (out, verdict) => {
+    expect(verdictOf(out, rev, ssh)).toEqual(verdict);
   });
 });
