@@ -25,16 +25,16 @@ export interface AppConfig {
   readonly compile: CompileOptions;
   readonly limits: ReadLimits;
   readonly maxConnections?: number;
+  /** This replica's name in status, metrics (`instance` label) and logs; default: the host name. */
+  readonly instance?: string;
+  /** Apply only commits git verifies against these keys; Git only. */
+  readonly verify?: VerifyOptions;
   /** Watch the source for changes (local repos and folders); default true. */
   readonly watch?: boolean;
   /** Serve this commit (full or abbreviated id) instead of the branch head; Git only. */
   readonly revision?: string;
   /** Enables POST /webhook with this shared secret. */
   readonly webhookSecret?: string;
-  /** This replica's name in status, metrics (`instance` label) and logs; default: the host name. */
-  readonly instance?: string;
-  /** Apply only commits git verifies against these keys; Git only. */
-  readonly verify?: VerifyOptions;
 }
 
 /** A running instance. */

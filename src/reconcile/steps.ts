@@ -55,20 +55,25 @@ async function pinnedRevision(ctx: ReconcilerContext, rev: string): Promise<stri
   return ctx.source.resolveCommit(rev);
 }
 
-/** Reads the revision's manifest files from the commit (never a working tree). */
+/** Reads the revision's manifest files from the commit (never a working tree); rejects one --verify-signatures does not trust. */
 export const readStep: Step = async (run, ctx) => {
   run.snapshot = await ctx.source.read(need(run.revision));
+  const untrusted = run.snapshot.untrusted;
+  if (untrusted !== undefined) {
+    // A commit --verify-signatures does not trust is attempted and rejected whole, like an invalid one.
+    run.attempt = true;
+    run.diagnostics = [untrusted];
+    throw new ValidationError([untrusted]);
+  }
 };
 
 /** Parses, validates and compiles the whole commit; any error rejects it whole. */
 export const buildStep: Step = async (run, ctx) => {
   run.attempt = true;
   const snapshot = need(run.snapshot);
-  const desired = snapshot.untrusted !== undefined
-    ? { ok: false as const, diagnostics: [snapshot.untrusted] }
-    : snapshot.missingPath === undefined
-      ? await ctx.build(snapshot)
-      : { ok: false as const, diagnostics: [missingPath(snapshot.missingPath)] };
+  const desired = snapshot.missingPath === undefined
+    ? await ctx.build(snapshot)
+    : { ok: false as const, diagnostics: [missingPath(snapshot.missingPath)] };
   run.diagnostics = [...desired.diagnostics];
   if (!desired.ok) throw new ValidationError(desired.diagnostics);
   run.table = desired.table;

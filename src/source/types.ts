@@ -18,10 +18,10 @@ export interface Snapshot {
   readonly revision: string;
   readonly files: readonly ManifestFile[];
   readonly commit?: CommitInfo;
-  /** Set to the sub-path when it does not exist in this revision (a typo, or the folder was deleted): the commit is rejected, not read as empty. */
-  readonly missingPath?: string;
   /** Set when --verify-signatures rejects the commit (COMMIT_UNSIGNED / COMMIT_UNVERIFIED): rejected whole, like a validation error. */
   readonly untrusted?: Diagnostic;
+  /** Set to the sub-path when it does not exist in this revision (a typo, or the folder was deleted): the commit is rejected, not read as empty. */
+  readonly missingPath?: string;
 }
 
 /** Stops a watch (closes the watcher, drops a pending call); `ready` settles once events are seen. */
