@@ -10,6 +10,7 @@ import { Reconciler } from './reconcile/reconciler';
 import { DirSource } from './source/dir';
 import { GitSource } from './source/git';
 import type { Source } from './source/types';
+import type { VerifyOptions } from './source/verify';
 
 export interface AppConfig {
   /** Git URL or local path; exactly one of repo and dir. */
@@ -25,6 +26,10 @@ export interface AppConfig {
   readonly compile: CompileOptions;
   readonly limits: ReadLimits;
   readonly maxConnections?: number;
+  /** This replica's name in status, metrics (`instance` label) and logs; default: the host name. */
+  readonly instance?: string;
+  /** Apply only commits git verifies against these keys; Git only. */
+  readonly verify?: VerifyOptions;
   /** Watch the source for changes (local repos and folders); default true. */
   readonly watch?: boolean;
   /** Serve this commit (full or abbreviated id) instead of the branch head; Git only. */
@@ -48,11 +53,12 @@ export interface App {
 }
 
 /** Builds the source the config names; throws when neither or both of repo and dir are given. */
-export function createSource(config: Pick<AppConfig, 'repo' | 'dir' | 'branch' | 'path' | 'stateDir' | 'limits' | 'gitTimeoutMs'>, log: Logger): Source {
+export function createSource(config: Pick<AppConfig, 'repo' | 'dir' | 'branch' | 'path' | 'stateDir' | 'limits' | 'gitTimeoutMs' | 'verify'>, log: Logger): Source {
   if (!!config.repo === !!config.dir) throw new Error('give exactly one of --repo and --dir');
+  if (config.dir && config.verify) throw new Error('--verify-signatures needs --repo: a folder has no commits to verify');
   if (config.dir) return new DirSource({ dir: config.dir, limits: config.limits });
   return new GitSource({ repo: config.repo as string, branch: config.branch, path: config.path, stateDir: config.stateDir, limits: config.limits, logger: log,
-    ...(config.gitTimeoutMs ? { timeoutMs: config.gitTimeoutMs } : {}) });
+    ...(config.gitTimeoutMs ? { timeoutMs: config.gitTimeoutMs } : {}), ...(config.verify ? { verify: config.verify } : {}) });
 }
 
 /** Starts everything; the first reconcile runs at once (after the persisted revision, if any, is serving). */
@@ -71,9 +77,9 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
       ...(config.revision ? { revision: config.revision } : {}),
     },
   );
-  const metrics = createMetrics(proxy, reconciler);
+  const metrics = createMetrics(proxy, reconciler, true, config.instance);
   const admin = await startAdmin(
-    { ...config.admin, ...(config.webhookSecret ? { webhook: { secret: config.webhookSecret, branch: config.branch } } : {}) },
+    { ...config.admin, ...(config.instance !== undefined ? { instance: config.instance } : {}), ...(config.webhookSecret ? { webhook: { secret: config.webhookSecret, branch: config.branch } } : {}) },
     { reconciler, proxy, metrics, log: log.child({ component: 'admin' }) },
   ).catch(async (err: unknown) => {
     await builder.stop();

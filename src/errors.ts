@@ -16,6 +16,11 @@ export const Codes = {
   FILE_SYMLINK: 'FILE_SYMLINK',
   PATH_NOT_FOUND: 'PATH_NOT_FOUND',
   SUBMODULE_SKIPPED: 'SUBMODULE_SKIPPED',
+  // signed commits (--verify-signatures)
+  /** The commit carries no signature. */
+  COMMIT_UNSIGNED: 'COMMIT_UNSIGNED',
+  /** The signature is bad, or by a key that is not trusted, expired, revoked or cannot be checked. */
+  COMMIT_UNVERIFIED: 'COMMIT_UNVERIFIED',
   // YAML
   YAML_SYNTAX: 'YAML_SYNTAX',
   YAML_DUPLICATE_KEY: 'YAML_DUPLICATE_KEY',

@@ -10,9 +10,13 @@ import type { MetricsView } from './server';
 const DEST_LABELS = ['destination_service', 'destination_version', 'destination_port'] as const;
 type DestRow = CountersSnapshot['destinations'][number];
 
-/** Returns the registry view for `/metrics`; reconcile metrics are fed by the reconciler's run observer. */
-export function createMetrics(proxy: { counters(): CountersSnapshot }, reconciler: Reconciler, withDefaults = true): MetricsView & { registry: Registry } {
+/**
+ * Returns the registry view for `/metrics`; reconcile metrics are fed by the reconciler's run observer.
+ * `instance` (`--instance`) labels every sample, so a fleet's series stay apart when aggregated.
+ */
+export function createMetrics(proxy: { counters(): CountersSnapshot }, reconciler: Reconciler, withDefaults = true, instance?: string): MetricsView & { registry: Registry } {
   const registry = new Registry();
+  if (instance !== undefined) registry.setDefaultLabels({ instance });
   if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'tcpshift_process_' });
   let snap: CountersSnapshot | null = null;
   const read = () => (snap ??= proxy.counters());

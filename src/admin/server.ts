@@ -33,6 +33,8 @@ export interface AdminOptions {
   readonly headersTimeoutMs?: number;
   /** At most this many admin connections at once (default: 64, or an eighth of the descriptor limit). */
   readonly maxConnections?: number;
+  /** This replica's name (`--instance`), first in GET /status. */
+  readonly instance?: string;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -45,7 +47,7 @@ export async function startAdmin(opts: AdminOptions, deps: { reconciler: Reconci
   const routes: Record<string, Handler> = {
     'GET /healthz': (_q, res) => send(res, 200, 'ok\n'),
     'GET /readyz': (_q, res) => (reconciler.applied() ? send(res, 200, 'ready\n') : send(res, 503, 'no revision applied yet\n')),
-    'GET /status': (_q, res) => json(res, 200, { ...reconciler.status(), ...proxy.snapshot() }),
+    'GET /status': (_q, res) => json(res, 200, { instance: opts.instance ?? null, ...reconciler.status(), ...proxy.snapshot() }),
     'GET /config': (_q, res) => json(res, 200, appliedConfig(reconciler.applied())),
     'GET /metrics': async (_q, res) => {
       if (!metrics) return send(res, 404, 'metrics disabled\n');

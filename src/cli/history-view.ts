@@ -11,6 +11,7 @@ export function renderHistory(entries: readonly HistoryEntry[]): string[] {
     const who = e.author ? `  ${e.author}` : '';
     const what = e.subject ? `  ${e.subject}` : '';
     lines.push(`${short(e.revision)}  ${e.appliedAt}${who}${what}`);
+    if (e.signer) lines.push(`    signed by ${e.signer}`);
     if (e.changes.length === 0) lines.push('    (no routing changes)');
     for (const c of e.changes) lines.push(`    ${c}`);
   }

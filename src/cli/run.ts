@@ -1,5 +1,8 @@
 /** `tcpshift run`: reconciler + proxy + admin server until SIGTERM/SIGINT; SIGHUP reconciles now. */
 import { Command, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { SignatureMode } from '../source/verify';
 import { startApp } from '../app';
 import { createLogger, type LogFormat } from '../log';
 import { DEFAULT_LIMITS } from '../manifest/types';
@@ -14,6 +17,7 @@ interface RunFlags {
   maxFileBytes: number; maxCommitBytes: number; maxConnections?: number; drainTimeout: number;
   logLevel: string; logFormat: LogFormat; watch: boolean; revision?: string; webhookSecret?: string;
   gitTimeout: number; adminAllowedHosts: string[];
+  verifySignatures?: SignatureMode; allowedSigners?: string; trustedKeys?: string; instance: string;
 }
 
 const env = (o: Option, name: string) => o.env(`TCPSHIFT_${name}`);
@@ -50,6 +54,10 @@ export function registerRun(program: Command): void {
     .addOption(env(new Option('--max-connections <n>', 'global cap of open client connections').argParser(countArg), 'MAX_CONNECTIONS'))
     .addOption(env(new Option('--drain-timeout <duration>', 'how long SIGTERM waits for open connections (and bound of the whole stop)').default(30_000, '30s').argParser(durationArg), 'DRAIN_TIMEOUT'))
     .addOption(env(new Option('--git-timeout <duration>', 'kill a git process silent this long (any git call after 10 times as long)').default(60_000, '60s').argParser(positiveDurationArg), 'GIT_TIMEOUT'))
+    .addOption(env(new Option('--verify-signatures <kind>', 'apply only commits whose signature git verifies: ssh (with --allowed-signers) or openpgp (with --trusted-keys)').choices(['ssh', 'openpgp']), 'VERIFY_SIGNATURES'))
+    .addOption(env(new Option('--allowed-signers <file>', "git's allowed-signers file of trusted SSH keys (--verify-signatures ssh)"), 'ALLOWED_SIGNERS'))
+    .addOption(env(new Option('--trusted-keys <file|dir>', 'OpenPGP public key file, or a folder of them (--verify-signatures openpgp)'), 'TRUSTED_KEYS'))
+    .addOption(env(new Option('--instance <name>', 'this replica\'s name in status, metrics and logs').default(hostname(), 'the host name'), 'INSTANCE'))
     .addOption(env(new Option('--log-level <level>', 'trace, debug, info, warn, error').default('info').argParser(logLevelArg), 'LOG_LEVEL'))
     .addOption(env(new Option('--log-format <format>', 'json, pretty, or auto (pretty on a terminal)').choices(['json', 'pretty', 'auto']).default('auto'), 'LOG_FORMAT'))
     .action(async (flags: RunFlags) => {
@@ -59,6 +67,11 @@ export function registerRun(program: Command): void {
       }
       if (flags.revision !== undefined && (flags.dir || !/^[0-9a-f]{4,64}$/i.test(flags.revision))) {
         process.stderr.write('tcpshift run: --revision takes a commit id (4 to 64 hex digits) and needs --repo\n');
+        process.exit(2);
+      }
+      const trust = trustProblem(flags);
+      if (trust !== null) {
+        process.stderr.write(`tcpshift run: ${trust}\n`);
         process.exit(2);
       }
       const lock = acquireStateLock(flags.stateDir);
@@ -71,7 +84,7 @@ export function registerRun(program: Command): void {
         if (persisted === null) exitWith(problem);
         process.stderr.write(`tcpshift run: ${problem}; serving the persisted revision ${persisted.revision.slice(0, 12)} meanwhile, retrying\n`);
       }
-      const log = createLogger({ level: flags.logLevel, format: flags.logFormat });
+      const log = createLogger({ level: flags.logLevel, format: flags.logFormat }).child({ instance: flags.instance });
       let app;
       try {
         app = await startApp({
@@ -85,6 +98,12 @@ export function registerRun(program: Command): void {
           watch: flags.watch,
           ...(flags.revision ? { revision: flags.revision } : {}),
           ...(flags.webhookSecret ? { webhookSecret: flags.webhookSecret } : {}),
+          instance: flags.instance,
+          ...(flags.verifySignatures ? { verify: {
+            mode: flags.verifySignatures,
+            ...(flags.allowedSigners ? { allowedSigners: flags.allowedSigners } : {}),
+            ...(flags.trustedKeys ? { trustedKeys: flags.trustedKeys } : {}),
+          } } : {}),
         }, log);
       } catch (err) {
         exitWith(startupErrorLine(err, flags.admin));
@@ -112,4 +131,16 @@ export function registerRun(program: Command): void {
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
     });
+}
+
+/** What is wrong with the signature flags (a kind without its keys, keys without a kind, a missing file); null when fine. */
+function trustProblem(f: RunFlags): string | null {
+  if (!f.verifySignatures) {
+    return f.allowedSigners || f.trustedKeys ? '--allowed-signers and --trusted-keys need --verify-signatures ssh|openpgp' : null;
+  }
+  if (f.dir) return '--verify-signatures needs --repo (a folder has no commits to verify)';
+  const [flag, path] = f.verifySignatures === 'ssh' ? ['--allowed-signers', f.allowedSigners] : ['--trusted-keys', f.trustedKeys];
+  if (!path) return `--verify-signatures ${f.verifySignatures} needs ${flag}`;
+  if (!existsSync(path)) return `${flag} ${path} does not exist`;
+  return null;
 }

@@ -4,13 +4,15 @@ import { formatDiagnostic } from '../errors';
 import type { ProxySnapshot } from '../proxy/snapshot';
 import type { ReconcileStatus } from '../reconcile/status';
 
-export type StatusDocument = ReconcileStatus & ProxySnapshot;
+/** GET /status: the reconciler's status, the proxy's snapshot and the replica's name (`--instance`; null when unnamed). */
+export type StatusDocument = ReconcileStatus & ProxySnapshot & { readonly instance?: string | null };
 
 const short = (rev: string | null) => (rev ? (/^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 12) : rev) : '-');
 
 /** Returns the lines of the human summary. */
 export function renderStatus(s: StatusDocument): string[] {
   const lines = [
+    ...(s.instance ? [`Instance:   ${s.instance}`] : []),
     `Source:     ${s.source}`,
     `Ready:      ${s.ready ? 'True' : 'False'}  reason ${s.reason}`,
     `Message:    ${s.message}`,
@@ -18,6 +20,7 @@ export function renderStatus(s: StatusDocument): string[] {
     `Attempted:  ${short(s.lastAttemptedRevision)}${s.lastAttemptedAt ? `  at ${s.lastAttemptedAt}` : ''}${s.lastAttemptedOutcome ? `  (${s.lastAttemptedOutcome})` : ''}`,
     `Last run:   ${s.lastRunAt ? `${s.lastRunAt}  (${s.lastOutcome ?? '-'})` : 'none since tcpshift started'}`,
   ];
+  if (s.lastAppliedSigner) lines.push(`Signed by:  ${s.lastAppliedSigner}`);
   if (s.reconciling) lines.push(`Reconciling: ${short(s.reconciling.revision)}  step ${s.reconciling.step}  since ${s.reconciling.since}`);
   if (s.pinned) lines.push(`Pinned:     ${s.pinned}  (--revision: the branch head is not followed)`);
   if (s.suspended) {

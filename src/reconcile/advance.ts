@@ -103,6 +103,6 @@ function entryOf(run: Run, at: string, changes: readonly string[]): HistoryEntry
   const c = run.applied?.commit ?? null;
   return {
     revision: run.applied?.revision ?? run.revision ?? '', appliedAt: at, author: c?.author ?? null, date: c?.date ?? null,
-    subject: c?.subject ?? null, changes, trigger: run.trigger,
+    subject: c?.subject ?? null, changes, trigger: run.trigger, ...(c?.signer ? { signer: c.signer } : {}),
   };
 }

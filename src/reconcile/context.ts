@@ -38,7 +38,7 @@ export interface Applied {
   readonly table: RoutingTable;
   readonly resources: readonly Resource[];
   readonly files: readonly ManifestFile[];
-  readonly commit: { readonly author: string; readonly date: string; readonly subject: string } | null;
+  readonly commit: { readonly author: string; readonly date: string; readonly subject: string; readonly signer?: string } | null;
 }
 
 /** The last revision a run attempted (built and tried to apply), and how that went. */

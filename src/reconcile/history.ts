@@ -13,6 +13,8 @@ export interface HistoryEntry {
   readonly changes: readonly string[];
   /** What started the run: `watch`, `poll`, `webhook`, `manual`, `sighup`, `resume`, `restore`, … */
   readonly trigger: string;
+  /** Who signed the commit, as git verified it (only with --verify-signatures). */
+  readonly signer?: string;
 }
 
 /** How many entries are kept (and persisted with the applied state). */
@@ -34,5 +36,6 @@ export function historyOf(v: unknown, limit = HISTORY_LIMIT): HistoryEntry[] {
       && strOrNull(o.author) && strOrNull(o.date) && strOrNull(o.subject) && Array.isArray(o.changes) && o.changes.every(str);
   }).slice(0, limit).map((e) => ({
     revision: e.revision, appliedAt: e.appliedAt, author: e.author, date: e.date, subject: e.subject, changes: [...e.changes], trigger: e.trigger,
+    ...(typeof e.signer === 'string' ? { signer: e.signer } : {}),
   }));
 }

@@ -52,5 +52,5 @@ export async function loadApplied(stateDir: string): Promise<AppliedState | null
 function commitOf(v: unknown): CommitInfo | null {
   const c = v as Partial<CommitInfo> | null;
   return c && typeof c.author === 'string' && typeof c.date === 'string' && typeof c.subject === 'string'
-    ? { author: c.author, date: c.date, subject: c.subject } : null;
+    ? { author: c.author, date: c.date, subject: c.subject, ...(typeof c.signer === 'string' ? { signer: c.signer } : {}) } : null;
 }

@@ -17,6 +17,8 @@ export interface ReconcileStatus {
   source: string;
   lastAppliedRevision: string | null;
   lastAppliedAt: string | null;
+  /** Who signed the applied commit, as git verified it; null without --verify-signatures. */
+  lastAppliedSigner: string | null;
   /** The last revision a run attempted (built and tried to apply) and when that run ended; set when the run ends. */
   lastAttemptedRevision: string | null;
   lastAttemptedAt: string | null;
@@ -54,6 +56,7 @@ export function initialStatus(source: string): ReconcileStatus {
     source,
     lastAppliedRevision: null,
     lastAppliedAt: null,
+    lastAppliedSigner: null,
     lastAttemptedRevision: null,
     lastAttemptedAt: null,
     lastAttemptedOutcome: null,
@@ -80,6 +83,7 @@ export function statusOf(s: ReconcileState, source: string, pinned: string | nul
   const st = initialStatus(source);
   st.lastAppliedRevision = s.applied?.revision ?? null;
   st.lastAppliedAt = s.applied?.at ?? null;
+  st.lastAppliedSigner = s.applied?.commit?.signer ?? null;
   st.lastAttemptedRevision = s.attempted?.revision ?? st.lastAppliedRevision;
   st.lastAttemptedAt = s.attempted?.at ?? st.lastAppliedAt;
   st.lastAttemptedOutcome = s.attempted?.outcome ?? null;

@@ -57,9 +57,16 @@ async function pinnedRevision(ctx: ReconcilerContext, rev: string): Promise<stri
   return ctx.source.resolveCommit(rev);
 }
 
-/** Reads the revision's manifest files from the commit (never a working tree). */
+/** Reads the revision's manifest files from the commit (never a working tree); rejects one --verify-signatures does not trust. */
 export const readStep: Step = async (run, ctx) => {
   run.snapshot = await ctx.source.read(need(run.revision));
+  const untrusted = run.snapshot.untrusted;
+  if (untrusted !== undefined) {
+    // A commit --verify-signatures does not trust is attempted and rejected whole, like an invalid one.
+    run.attempt = true;
+    run.diagnostics = [untrusted];
+    throw new ValidationError([untrusted]);
+  }
 };
 
 /** Parses, validates and compiles the whole commit (the builder raises every diagnostic, PATH_NOT_FOUND too); any error rejects it whole. */

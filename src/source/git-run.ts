@@ -46,16 +46,18 @@ export class GitRunner {
 
   /**
    * `gitDir`: the bare repository; `cwd`: an existing folder to run in; `timeoutMs`: kill a git silent
-   * this long (no output on stdout or stderr); a call is also killed after 10 × `timeoutMs` in all.
+   * this long (no output on stdout or stderr); a call is also killed after 10 × `timeoutMs` in all;
+   * `extraEnv`: more variables (the verifier's private GNUPGHOME).
    */
   constructor(
     readonly gitDir: string,
     private readonly cwd: string,
     private readonly timeoutMs: number,
+    extraEnv: Readonly<Record<string, string>> = {},
   ) {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !GUARDED_ENV.test(k)) env[k] = v;
-    this.env = { ...env, GIT_DIR: gitDir, GIT_TERMINAL_PROMPT: '0' };
+    this.env = { ...env, ...extraEnv, GIT_DIR: gitDir, GIT_TERMINAL_PROMPT: '0' };
   }
 
   /** Runs `git ...args` and returns stdout as text; rejects with git's output as the message. */

@@ -10,6 +10,7 @@ import { gitDirOf, localRepoPath, refWatch } from './git-local';
 import { errorText, notGitsVerdict } from './git-run';
 import { readCommit } from './git-tree';
 import { normalizeSubPath } from './paths';
+import { CommitVerifier, type VerifyOptions } from './verify';
 import { redact } from './redact';
 import type { Snapshot, Source, StopWatch } from './types';
 import { watchPaths } from './watch';
@@ -27,6 +28,8 @@ export interface GitSourceOptions {
   readonly logger?: Logger;
   /** A git process silent for this long is killed, and any git call after 10 times as long (default 60 s). */
   readonly timeoutMs?: number;
+  /** Apply only commits git verifies against these keys (`--verify-signatures`). */
+  readonly verify?: VerifyOptions;
 }
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -43,6 +46,7 @@ export class GitSource implements Source {
   private readonly logger: Logger | undefined;
   private readonly local: string | null;
   private readonly cache: GitCache;
+  private readonly verifier: CommitVerifier | null;
   private queue: Promise<unknown> = Promise.resolve();
   /** The last revision whose missing `--path` was explained in the log (once per revision). */
   private hintedRevision: string | null = null;
@@ -59,6 +63,7 @@ export class GitSource implements Source {
     // A local path is fetched by absolute path: git runs in the cache, not in our working directory.
     this.repo = this.local !== null && !/^file:\/\//i.test(opts.repo) ? this.local : opts.repo;
     this.cache = new GitCache(opts.stateDir, cacheKey(this.repo), opts.timeoutMs ?? 60_000);
+    this.verifier = opts.verify ? new CommitVerifier(opts.verify, opts.stateDir, this.cache.dir, opts.timeoutMs ?? 60_000) : null;
   }
 
   /** e.g. `git https://***@host/org/repo.git branch main path deploy`. */
@@ -126,8 +131,8 @@ export class GitSource implements Source {
   }
 
   /** Stops any git running for this source (its process group) and refuses new git calls; for shutdown. */
-  close(): Promise<void> {
-    return this.cache.git.stop();
+  async close(): Promise<void> {
+    await Promise.all([this.cache.git.stop(), this.verifier?.close()]);
   }
 
   /** Watches a local repository's refs; for a remote URL returns a stop function that does nothing. */
@@ -180,12 +185,25 @@ export class GitSource implements Source {
       if (looksCorrupt(text) || !(await this.cache.healthy())) this.cache.markBroken();
       throw new FetchError(`read of ${revision} from ${this.describe()} failed: ${summary(text)}`);
     }
+    if (this.verifier !== null) snap = await this.verified(snap);
     if (snap.missingPath !== undefined && this.hintedRevision !== revision) {
       // The reconciler rejects it (PATH_NOT_FOUND); say once per revision which folders the commit does have.
       this.hintedRevision = revision;
       this.logger?.warn({ source: this.describe(), revision, hint: missingPathHint(this.subPath, this.branch, revision, await this.folders(revision)) }, 'manifest path not in the commit');
     }
     return snap;
+  }
+
+  /** The snapshot with its signer, or marked untrusted (rejected whole by the build step); FetchError when git/gpg could not run. */
+  private async verified(snap: Snapshot): Promise<Snapshot> {
+    let verdict;
+    try {
+      verdict = await (this.verifier as CommitVerifier).verify(snap.revision);
+    } catch (err) {
+      throw new FetchError(`signature check of ${snap.revision} from ${this.describe()} failed: ${summary(errorText(err))}`);
+    }
+    if (!verdict.ok) return { ...snap, untrusted: verdict.diagnostic };
+    return snap.commit ? { ...snap, commit: { ...snap.commit, signer: verdict.signer } } : snap;
   }
 
   /** The folders next to the `--path` (its parent's sub-folders) in `revision`; [] when they cannot be listed. */

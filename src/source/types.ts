@@ -1,4 +1,5 @@
 /** What a source hands the reconciler: one revision, read whole. */
+import type { Diagnostic } from '../errors';
 import type { ManifestFile } from '../manifest/types';
 
 /** Who made the commit a snapshot was read from. */
@@ -7,6 +8,8 @@ export interface CommitInfo {
   /** ISO 8601 with the author's offset, as `git log --format=%aI` prints it. */
   readonly date: string;
   readonly subject: string;
+  /** Who signed it, as git verified it (`ssh alice@example.com SHA256:…`); only with --verify-signatures. */
+  readonly signer?: string;
 }
 
 /**
@@ -19,6 +22,8 @@ export interface Snapshot {
   readonly revision: string;
   readonly files: readonly ManifestFile[];
   readonly commit?: CommitInfo;
+  /** Set when --verify-signatures rejects the commit (COMMIT_UNSIGNED / COMMIT_UNVERIFIED): rejected whole, like a validation error. */
+  readonly untrusted?: Diagnostic;
   /** Set to the sub-path when it does not exist in this revision (a typo, or the folder was deleted): the commit is rejected, not read as empty. */
   readonly missingPath?: string;
   /** Set when the files add up to more than the per-commit size cap: no content was read (the commit is rejected whole). */
