@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CountersSnapshot } from '../proxy/counters';
+import { REBALANCE_REASONS } from '../proxy/rebalance';
 import type { Reconciler } from '../reconcile/reconciler';
 import type { MetricsView } from './server';
 
@@ -37,6 +38,19 @@ export function createMetrics(proxy: { counters(): CountersSnapshot }, reconcile
   perDestination('tcpshift_active_connections', 'Client connections assigned to the destination and not yet closed', (d) => d.active, 'gauge');
   perDestination('tcpshift_connect_failures_total', 'Failed dial attempts to endpoints of the destination', (d) => d.connectFailures, 'counter');
   perDestination('tcpshift_rejected_connections_total', 'Client connections closed at once by maxConnections', (d) => d.rejected, 'counter');
+  perDestination('tcpshift_expired_connections_total', 'Open connections closed by maxConnectionDuration', (d) => d.expired, 'counter');
+  new Counter({
+    name: 'tcpshift_rebalanced_connections_total', help: 'Open connections closed so that the active split follows the weights, per reason',
+    labelNames: [...DEST_LABELS, 'reason'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of read().destinations) {
+        for (const reason of REBALANCE_REASONS) {
+          this.inc({ destination_service: d.service, destination_version: d.version, destination_port: String(d.port), reason }, d.rebalanced[reason]);
+        }
+      }
+    },
+  });
   new Counter({
     name: 'tcpshift_endpoint_ejections_total', help: 'Outlier-detection ejections, per endpoint', labelNames: ['endpoint'], registers: [registry],
     collect() {
