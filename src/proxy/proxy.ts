@@ -115,7 +115,7 @@ export class Proxy {
     }
     for (const b of ok) this.bound.set(b.key, b);
     this.active = runtime;
-    this.sweeper.start();
+    this.sweeper.start(next);
     const removed: string[] = [];
     for (const [key, b] of this.bound) {
       if (runtime.listeners.has(key)) continue;

@@ -7,13 +7,15 @@
  * so a connection whose request is in the kernel's buffer is not taken for idle.
  */
 import type { Logger } from 'pino';
-import type { ConnectionPolicy } from '../model/types';
+import type { ConnectionPolicy, RoutingTable } from '../model/types';
 import { CloseLimiter, planCloses, type CloseReason, type PlanConnection, type PlannedClose } from './rebalance';
 import type { RoutedConnection } from './routed';
 import type { ListenerRuntime, TableRuntime } from './runtime';
 
-/** How often the sweep runs. */
+/** How often the sweep runs, unless a route's closeWhenIdleFor asks for finer idle times. */
 export const SWEEP_INTERVAL_MS = 250;
+/** The sweep never runs more often than this. */
+export const MIN_SWEEP_INTERVAL_MS = 20;
 /** A connection shut gently but still open this long after is destroyed. */
 export const SHUT_GRACE_MS = 5000;
 
@@ -34,16 +36,21 @@ interface Group {
 /** The proxy's one sweep timer and the state it keeps across tables (rate windows, drain start times). */
 export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
+  private every = 0;
   private readonly limiters = new Map<string, CloseLimiter>();
   /** Per listener: draining destination key → since when (ms). */
   private readonly draining = new Map<string, Map<string, number>>();
   private readonly warned = new Set<string>();
 
-  constructor(private readonly host: SweepHost, private readonly intervalMs = SWEEP_INTERVAL_MS) {}
+  constructor(private readonly host: SweepHost) {}
 
-  start(): void {
-    if (this.timer !== null) return;
-    this.timer = setInterval(() => this.sweep(performance.now()), this.intervalMs);
+  /** (Re)starts the timer at the interval `table` needs. */
+  start(table: RoutingTable): void {
+    const every = sweepInterval(table);
+    if (this.timer !== null && every === this.every) return;
+    this.stop();
+    this.every = every;
+    this.timer = setInterval(() => this.sweep(performance.now()), every);
     this.timer.unref();
   }
 
@@ -145,4 +152,17 @@ export class Sweeper {
     this.warned.add(key);
     this.host.log.warn({ dataPath: this.host.dataPath }, msg);
   }
+}
+
+/**
+ * SWEEP_INTERVAL_MS, or half the smallest closeWhenIdleFor of a rebalancing route (at least
+ * MIN_SWEEP_INTERVAL_MS): idle is seen at a sweep, so a sweep per half idle time keeps the error small.
+ */
+export function sweepInterval(table: RoutingTable): number {
+  let every = SWEEP_INTERVAL_MS;
+  for (const l of table.listeners) {
+    const c = l.route.connections;
+    if (c?.rebalance === true) every = Math.min(every, Math.max(MIN_SWEEP_INTERVAL_MS, Math.floor(c.closeWhenIdleForMs / 2)));
+  }
+  return every;
 }

@@ -1,5 +1,8 @@
 import { DEFAULT_CONNECTION_POLICY, type ConnectionPolicy } from '../../src/model/types';
+import { withConnectionPolicies } from '../../src/model/connections';
 import { CloseLimiter, planCloses, type PlanConnection } from '../../src/proxy/rebalance';
+import { sweepInterval } from '../../src/proxy/sweep';
+import { tableOf } from '../helpers/table';
 
 const POLICY: ConnectionPolicy = { ...DEFAULT_CONNECTION_POLICY, rebalance: true, closeWhenIdleForMs: 1000, drainAfterMs: 60_000 };
 const NOW = 100_000;
@@ -90,5 +93,19 @@ describe('CloseLimiter', () => {
     expect(l.available(1999, 0.5)).toBe(0);
     expect(l.available(2000, 0.5)).toBe(1);
     expect(l.available(0, 0)).toBe(0);
+  });
+});
+
+describe('sweepInterval', () => {
+  const t = tableOf({ listeners: [{ port: 1, destinations: [{ endpoints: [{ port: 9 }] }] }, { port: 2, destinations: [{ endpoints: [{ port: 9 }] }] }] });
+
+  test.each([
+    ['no policy', undefined, 250],
+    ['rebalance off', { rebalance: false, closeWhenIdleForMs: 10 }, 250],
+    ['closeWhenIdleFor 1s', { rebalance: true, closeWhenIdleForMs: 1000 }, 250],
+    ['closeWhenIdleFor 100ms: half of it', { rebalance: true, closeWhenIdleForMs: 100 }, 50],
+    ['closeWhenIdleFor 0: the floor', { rebalance: true, closeWhenIdleForMs: 0 }, 20],
+  ] as [string, Partial<ConnectionPolicy> | undefined, number][])('%s → %i ms', (_n, p, ms) => {
+    expect(sweepInterval(withConnectionPolicies(t, (l) => (l.port === 2 ? p : undefined)))).toBe(ms);
   });
 });
