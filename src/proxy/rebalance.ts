@@ -30,6 +30,12 @@ export interface PlanConnection<C> {
   readonly since: number;
   /** Last time it moved a byte (ms), or null when unknown or busy now: never idle then. */
   readonly activeAt: number | null;
+  /**
+   * With sticky picks: the destination the client would be given if it reconnected now. A client
+   * that would come back to the same destination is never closed by rebalancing (it would churn).
+   * Absent: placed by the weights.
+   */
+  readonly returnsTo?: string;
 }
 
 export interface PlanInput<C> {
@@ -89,8 +95,10 @@ export function planCloses<C>(input: PlanInput<C>): PlannedClose<C>[] {
   const n = input.conns.length;
   const serving = [...weights].filter(([, w]) => w > 0).map(([key, w]) => {
     const share = w / total;
-    return { key, share, expected: (byDest.get(key)?.length ?? 0) + reconnecting * share, idle: oldestIdle(byDest.get(key) ?? []) };
+    const movable = oldestIdle(byDest.get(key) ?? []).filter((c) => c.returnsTo !== key);
+    return { key, share, expected: (byDest.get(key)?.length ?? 0) + reconnecting * share, idle: movable };
   });
+  const byKey = new Map(serving.map((d) => [d.key, d]));
   while (budget > 0) {
     let pick: (typeof serving)[number] | null = null;
     let worst = 0;
@@ -107,7 +115,9 @@ export function planCloses<C>(input: PlanInput<C>): PlannedClose<C>[] {
     out.push({ conn: c.conn, destination: pick.key, reason: 'rebalance' });
     budget--;
     pick.expected -= 1;
-    for (const d of serving) d.expected += d.share;
+    const to = c.returnsTo === undefined ? undefined : byKey.get(c.returnsTo);
+    if (to !== undefined) to.expected += 1;
+    else for (const d of serving) d.expected += d.share;
   }
   return out;
 }

@@ -84,7 +84,8 @@ export class Sweeper {
         c.activeAt = now;
       }
       const busy = a === null || c.pending();
-      g.conns.push({ conn: c, destination: c.destination.destination.key, since: c.since, activeAt: busy ? null : c.activeAt });
+      const back = g.lr.sticky !== null && c.hash !== undefined ? g.lr.destinations[g.lr.sticky.pick(c.hash)]?.destination.key : undefined;
+      g.conns.push({ conn: c, destination: c.destination.destination.key, since: c.since, activeAt: busy ? null : c.activeAt, ...(back !== undefined ? { returnsTo: back } : {}) });
     }
     for (const [key, g] of groups) this.rebalance(key, g, now);
   }

@@ -109,3 +109,21 @@ describe('sweepInterval', () => {
     expect(sweepInterval(withConnectionPolicies(t, (l) => (l.port === 2 ? p : undefined)))).toBe(ms);
   });
 });
+
+describe('planCloses with sticky picks (returnsTo)', () => {
+  const sticky = (dest: string, n: number, returnsTo: string, tag: string): PlanConnection<string>[] =>
+    conns(dest, n, 5000, 0, tag).map((c) => ({ ...c, returnsTo }));
+
+  test('only clients the hash now sends elsewhere are closed, and each is expected where the hash sends it', () => {
+    // 100/0 → 50/50: 50 of v1's 100 clients now hash to v2, 50 still to v1
+    const out = plan({ weights: [['v1', 50], ['v2', 50]], conns: [...sticky('v1', 50, 'v1', 'stay'), ...sticky('v1', 50, 'v2', 'move')] });
+    expect(out.every((c) => c.conn.startsWith('v1move'))).toBe(true);
+    // each close moves one whole client: 48 closes bring v1 to 52 %, within tolerance
+    expect(out).toHaveLength(48);
+  });
+
+  test('a split the hash cannot improve is left alone (no churn)', () => {
+    const out = plan({ weights: [['v1', 50], ['v2', 50]], conns: [...sticky('v1', 60, 'v1', 'stay'), ...sticky('v2', 40, 'v2', 'stay')] });
+    expect(out).toEqual([]);
+  });
+});

@@ -6,6 +6,7 @@
 import type { ConnectionPolicy, RoutingTable } from '../../src/model/types';
 import { withConnectionPolicies } from '../../src/model/connections';
 import type { Proxy } from '../../src/proxy/proxy';
+import { addressHash, StickyPicker } from '../../src/balance';
 import { Harness } from '../helpers/harness';
 import { Holder } from '../helpers/longlived';
 import { captureLogs } from '../helpers/logs';
@@ -123,4 +124,25 @@ test('a destination that leaves the route drains: idle connections first, busy o
   await waitFor(() => busy.every((c) => !c.open), 15_000);
   expect(rebalanced(proxy, 'v1')).toEqual({ rebalance: 0, drain: 3, drain_after: 3 });
   expect(route(proxy, port).draining).toEqual([]);
+});
+
+test('sticky sourceIP with rebalance: exactly the clients the hash now sends to v2 are closed, and they come back on v2', async () => {
+  const [v1, v2] = [await h.echo('one'), await h.echo('two')];
+  const port = await freePort();
+  const proxy = h.proxy({ dataPath: 'js' });
+  const policy = { ...ON, stickiness: 'sourceIP' as const };
+  await proxy.swap(table(v1, v2, [{ port, w1: 100, w2: 0, policy }]));
+  const addresses = Array.from({ length: 40 }, (_, i) => `127.0.0.${i + 2}`);
+  const clients: Holder[] = [];
+  for (const a of addresses) clients.push(...await holders(1, port, { reconnect: true, localAddress: a }));
+  expect(clients.every((c) => c.version === 'one')).toBe(true);
+  const next = table(v1, v2, [{ port, w1: 50, w2: 50, policy }]);
+  const keys = next.listeners[0]!.route.destinations.map((d) => d.key);
+  const picker = new StickyPicker(keys, [50, 50]);
+  const toV2 = addresses.map((a) => picker.pick(addressHash(a)) === 1);
+  await proxy.swap(next);
+  await waitFor(() => clients.every((c, i) => (toV2[i] ? c.version === 'two' : c.version === 'one')), 15_000,
+    () => `on v2: ${clients.filter((c) => c.version === 'two').length}, expected ${toV2.filter(Boolean).length}`);
+  expect(clients.map((c) => c.closes)).toEqual(toV2.map((m) => (m ? 1 : 0)));
+  expect(rebalanced(proxy, 'v1').rebalance).toBe(toV2.filter(Boolean).length);
 });
