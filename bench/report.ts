@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { CommitLatency } from './commit';
 import type { BulkSample, ConnSample, LatSample, MemSample } from './measure';
 import type { HostileResult } from './hostile';
+import { renderLonglived, type LonglivedResult } from './longlived';
 import type { VariantResult } from './pumps';
 import { controlGoals, renderControl } from './report-control';
 import type { ScaleRow } from './scale';
@@ -42,6 +43,7 @@ export interface Results {
   scale?: ScaleRow[] | null;
   workers?: WorkersResult | null;
   hostile?: HostileResult | null;
+  longlived?: LonglivedResult | null;
 }
 
 /** What the bench runs on. */
@@ -132,6 +134,7 @@ export function renderReport(r: Results): string {
   if (kinds.length > 0) renderTargets(out, r, kinds, connRate, bulk, p50, p99, memKB, ratio);
   renderControl(out, r, Number(r.options['rounds']));
   renderRest(out, r);
+  if (r.longlived) out.push(...renderLonglived(r.longlived));
   return out.join('\n');
 }
 

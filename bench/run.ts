@@ -18,6 +18,7 @@ import { installCleanup, stopAll } from './procs';
 import { machineInfo, renderReport, type Results } from './report';
 import { measureSwapCost, measureSwapUnderLoad, type SwapCost, type SwapUnderLoad } from './swap';
 import { measureHostile } from './hostile';
+import { LONGLIVED_DEFAULTS, measureLonglived } from './longlived';
 import { measureScale } from './scale';
 import { measureStorm } from './storm';
 import { launch, type Target, type TargetKind, type Upstreams } from './targets';
@@ -27,7 +28,7 @@ import { BENCH_DIR, buildTool, startBackend } from './tools';
 /** The README whose headline figures a full run (or a --render of one) rewrites. */
 const README = join(BENCH_DIR, '..', 'README.md');
 
-const MEASURES = ['conn', 'bulk', 'lat', 'mem', 'swap', 'commit', 'paths', 'storm', 'scale', 'cpu', 'workers', 'hostile'] as const;
+const MEASURES = ['conn', 'bulk', 'lat', 'mem', 'swap', 'commit', 'paths', 'storm', 'scale', 'cpu', 'workers', 'hostile', 'longlived'] as const;
 type Measure = (typeof MEASURES)[number];
 
 function options() {
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
   const results: Results = {
     machine: machineInfo(versions), command: commandLine(), quick: o.quick, options: { ...o, only: [...o.only], targets: kinds },
     conn: {}, bulk: {}, lat: {}, mem: {}, swapCost: null, swapLoad: null, commit: [], paths: [], missing,
-    storm: null, scale: null, workers: null, hostile: null,
+    storm: null, scale: null, workers: null, hostile: null, longlived: null,
     background: await backgroundLoad(),
   };
   if (results.background > 0.2) log(`note: the machine was already busy before the bench (${results.background.toFixed(2)} cores); results will be noisier`);
@@ -229,6 +230,9 @@ async function run(o: ReturnType<typeof options>, kinds: TargetKind[], u: Upstre
   }
   if (wants('hostile')) {
     results.hostile = await measureHostile(bin, u, workDir, { files: o.hostileFiles, windowS: o.hostileWindowS, reconcileTimeoutS: 110 }, log);
+  }
+  if (wants('longlived')) {
+    results.longlived = await measureLonglived({ ...LONGLIVED_DEFAULTS, watchS: o.quick ? 15 : LONGLIVED_DEFAULTS.watchS }, log);
   }
   if (wants('workers')) {
     results.workers = await measureWorkers(bin, u, {

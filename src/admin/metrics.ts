@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CountersSnapshot } from '../proxy/counters';
+import { REBALANCE_REASONS } from '../proxy/rebalance';
 import type { Reconciler } from '../reconcile/reconciler';
 import type { MetricsView } from './server';
 
@@ -50,6 +51,19 @@ export function createMetrics(proxy: { counters(): CountersSnapshot }, reconcile
   });
   perReason('tcpshift_accept_errors_total', 'Connections the listeners could not accept (shed while out of descriptors, or accept failures), per errno name', (c) => c.acceptErrors);
   perReason('tcpshift_local_connect_errors_total', 'Dials that failed for a reason of this host (EMFILE, ENFILE, EADDRNOTAVAIL, ENOBUFS), never blamed on the endpoint', (c) => c.localConnectErrors);
+  perDestination('tcpshift_expired_connections_total', 'Open connections closed by maxConnectionDuration', (d) => d.expired, 'counter');
+  new Counter({
+    name: 'tcpshift_rebalanced_connections_total', help: 'Open connections closed so that the active split follows the weights, per reason',
+    labelNames: [...DEST_LABELS, 'reason'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of read().destinations) {
+        for (const reason of REBALANCE_REASONS) {
+          this.inc({ destination_service: d.service, destination_version: d.version, destination_port: String(d.port), reason }, d.rebalanced[reason]);
+        }
+      }
+    },
+  });
   new Counter({
     name: 'tcpshift_endpoint_ejections_total', help: 'Outlier-detection ejections, per endpoint', labelNames: ['endpoint'], registers: [registry],
     collect() {

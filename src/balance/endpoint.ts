@@ -7,6 +7,7 @@
 import type { LoadBalancerKind } from '../manifest/types';
 import { randomScan, RandomWeightedPicker } from './random';
 import { smoothStep } from './smooth';
+import { SourceHashPicker } from './sticky';
 import { checkWeights, type ActiveCount, type EndpointPicker, type Rng, type Skip } from './types';
 
 /** Above this many endpoints LEAST_REQUEST samples two at random (Envoy's P2C) instead of scanning all. */
@@ -107,14 +108,17 @@ export class RandomPicker implements EndpointPicker {
   }
 }
 
-/** Builds the picker for `kind`; throws a RangeError on a negative or non-finite weight. */
+/** Builds the picker for `kind` (`keys`: stable endpoint keys, which SOURCE_IP_HASH hashes); throws a RangeError on a negative or non-finite weight. */
 export function createEndpointPicker(
   kind: LoadBalancerKind,
   weights: readonly number[],
   active: ActiveCount,
   rng: Rng = Math.random,
+  keys: readonly string[] = weights.map((_, i) => String(i)),
 ): EndpointPicker {
   switch (kind) {
+    case 'SOURCE_IP_HASH':
+      return new SourceHashPicker(keys, weights);
     case 'ROUND_ROBIN':
       return new RoundRobinPicker(weights);
     case 'RANDOM':

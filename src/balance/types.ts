@@ -11,7 +11,8 @@ export type ActiveCount = (i: number) => number;
 
 /** Picks an endpoint index inside one subset; returns -1 when nothing is eligible. */
 export interface EndpointPicker {
-  pick(skip?: Skip): number;
+  /** `hash`: the client address hash, used by hashing pickers and ignored by the others. */
+  pick(skip?: Skip, hash?: number): number;
 }
 
 /** Throws a RangeError unless every weight is a finite number >= 0; returns their sum. */

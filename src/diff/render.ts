@@ -111,7 +111,7 @@ function routeParts(c: RouteChanged): string[] {
 }
 
 const FIELD_NAMES: Readonly<Record<PolicyField, string>> = {
-  loadBalancer: 'loadBalancer', connectTimeoutMs: 'connectTimeout', idleTimeoutMs: 'idleTimeout',
+  loadBalancer: 'loadBalancer', connectTimeoutMs: 'connectTimeout', idleTimeoutMs: 'idleTimeout', maxConnectionDurationMs: 'maxConnectionDuration',
   maxConnections: 'maxConnections', tcpKeepalive: 'tcpKeepalive', outlierDetection: 'outlierDetection',
 };
 
@@ -124,7 +124,7 @@ function policyValue(field: PolicyField, v: Policy[PolicyField]): string {
   if (v === null) return field === 'maxConnections' ? 'unlimited' : 'off';
   if (typeof v === 'string') return v;
   if (typeof v === 'number') {
-    if (field === 'idleTimeoutMs' && v === 0) return 'off';
+    if ((field === 'idleTimeoutMs' || field === 'maxConnectionDurationMs') && v === 0) return 'off';
     return field.endsWith('Ms') ? formatDuration(v) : String(v);
   }
   if ('probes' in v) return `time=${formatDuration(v.timeMs)} interval=${formatDuration(v.intervalMs)} probes=${v.probes}`;

@@ -2,10 +2,10 @@
 import { Codes } from '../errors';
 import { compact, INT32_MAX } from './fields';
 import type { Obj } from './obj';
-import type { LoadBalancerKind, TcpKeepaliveSpec, TrafficPolicySpec } from './types';
+import type { SimpleLoadBalancer, TcpKeepaliveSpec, TrafficPolicySpec } from './types';
 
-const LB_KINDS: readonly LoadBalancerKind[] = ['LEAST_REQUEST', 'ROUND_ROBIN', 'RANDOM'];
-const LB_ALIASES: Readonly<Record<string, LoadBalancerKind>> = { LEAST_CONN: 'LEAST_REQUEST' };
+const LB_KINDS: readonly SimpleLoadBalancer[] = ['LEAST_REQUEST', 'ROUND_ROBIN', 'RANDOM'];
+const LB_ALIASES: Readonly<Record<string, SimpleLoadBalancer>> = { LEAST_CONN: 'LEAST_REQUEST' };
 const POSITIVE = { min: 1, max: INT32_MAX };
 const NON_NEGATIVE = { min: 0, max: INT32_MAX };
 
@@ -20,6 +20,7 @@ const HOUR = 3_600_000;
 export const DURATION_BOUNDS = {
   connectTimeout: { minMs: 1, maxMs: 24 * HOUR },
   idleTimeout: { minMs: 0, maxMs: 24 * 24 * HOUR },
+  maxConnectionDuration: { minMs: 1, maxMs: 24 * 24 * HOUR },
   keepaliveTime: { minMs: SECOND, maxMs: 32_767 * SECOND, wholeSeconds: true },
   keepaliveInterval: { minMs: SECOND, maxMs: 32_767 * SECOND, wholeSeconds: true },
   outlierInterval: { minMs: 1, maxMs: 24 * HOUR },
@@ -50,11 +51,36 @@ export function readTrafficPolicy(o: Obj): TrafficPolicySpec {
 
 function readLoadBalancer(o: Obj): NonNullable<TrafficPolicySpec['loadBalancer']> {
   const simple = o.enum('simple', LB_KINDS, LB_ALIASES);
-  for (const key of ['consistentHash', 'localityLbSetting', 'warmupDurationSecs', 'warmup']) {
-    o.unsupported(key, 'only loadBalancer.simple is applied', 'warning');
+  const ch = o.obj('consistentHash');
+  const consistentHash = ch && readConsistentHash(ch);
+  if (simple !== undefined && ch) {
+    o.r.report(ch.path, Codes.FIELD_UNSUPPORTED, `${ch.path} is not supported together with ${o.at('simple')}: Istio takes one of the two`);
+  }
+  for (const key of ['localityLbSetting', 'warmupDurationSecs', 'warmup']) {
+    o.unsupported(key, 'only loadBalancer.simple and consistentHash.useSourceIp are applied', 'warning');
   }
   o.done();
-  return compact({ simple });
+  return compact({ simple, consistentHash });
+}
+
+/** `consistentHash`: only `useSourceIp` means something for TCP; the other keys hash HTTP fields. */
+function readConsistentHash(o: Obj): { useSourceIp: boolean } | undefined {
+  const f = o.get('useSourceIp');
+  let useSourceIp: boolean | undefined;
+  if (f && typeof f.value !== 'boolean') o.r.report(f.path, Codes.FIELD_TYPE, `${f.path} must be a boolean`);
+  else if (f) useSourceIp = f.value as boolean;
+  for (const key of ['httpHeaderName', 'httpCookie', 'httpQueryParameterName']) {
+    o.unsupported(key, 'only useSourceIp can hash a TCP connection', 'warning');
+  }
+  for (const key of ['ringHash', 'maglev', 'minimumRingSize']) {
+    o.unsupported(key, 'tcpshift hashes by weighted rendezvous hashing (no ring to size)', 'warning');
+  }
+  o.done();
+  if (useSourceIp !== true) {
+    o.r.report(o.path, Codes.FIELD_UNSUPPORTED, `${o.path} is not supported without useSourceIp: true; the simple load balancer is used`, 'warning');
+    return undefined;
+  }
+  return { useSourceIp };
 }
 
 function readConnectionPool(o: Obj): NonNullable<TrafficPolicySpec['connectionPool']> {
@@ -67,9 +93,9 @@ function readConnectionPool(o: Obj): NonNullable<TrafficPolicySpec['connectionPo
   const idleTimeoutMs = t.duration('idleTimeout', DURATION_BOUNDS.idleTimeout);
   const ka = t.obj('tcpKeepalive');
   const tcpKeepalive = ka && readKeepalive(ka);
-  t.unsupported('maxConnectionDuration', 'connections are not closed after a maximum duration', 'warning');
+  const maxConnectionDurationMs = t.duration('maxConnectionDuration', DURATION_BOUNDS.maxConnectionDuration);
   t.done();
-  return { tcp: compact({ maxConnections, connectTimeoutMs, idleTimeoutMs, tcpKeepalive }) };
+  return { tcp: compact({ maxConnections, connectTimeoutMs, idleTimeoutMs, tcpKeepalive, maxConnectionDurationMs }) };
 }
 
 function readKeepalive(o: Obj): TcpKeepaliveSpec {

@@ -105,14 +105,18 @@ export interface VirtualServiceSpec {
 export type VirtualService = ResourceBase<'VirtualService', VirtualServiceSpec>;
 
 // ---------- DestinationRule ----------
-export type LoadBalancerKind = 'LEAST_REQUEST' | 'ROUND_ROBIN' | 'RANDOM';
+/** `loadBalancer.simple` as tcpshift applies it. */
+export type SimpleLoadBalancer = 'LEAST_REQUEST' | 'ROUND_ROBIN' | 'RANDOM';
+/** How an endpoint is picked inside a subset: a simple balancer, or `consistentHash.useSourceIp` (SOURCE_IP_HASH). */
+export type LoadBalancerKind = SimpleLoadBalancer | 'SOURCE_IP_HASH';
 export interface TcpKeepaliveSpec {
   readonly probes?: number;
   readonly timeMs?: number;
   readonly intervalMs?: number;
 }
 export interface TrafficPolicySpec {
-  readonly loadBalancer?: { readonly simple?: LoadBalancerKind };
+  /** `simple` and `consistentHash` are one of (Istio's oneof); only `useSourceIp` hashing is applied. */
+  readonly loadBalancer?: { readonly simple?: SimpleLoadBalancer; readonly consistentHash?: { readonly useSourceIp: boolean } };
   readonly connectionPool?: {
     readonly tcp?: {
       readonly maxConnections?: number;
@@ -120,6 +124,8 @@ export interface TrafficPolicySpec {
       /** 0 = off. */
       readonly idleTimeoutMs?: number;
       readonly tcpKeepalive?: TcpKeepaliveSpec;
+      /** Connections older than this are closed. */
+      readonly maxConnectionDurationMs?: number;
     };
   };
   readonly outlierDetection?: {

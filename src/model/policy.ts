@@ -10,7 +10,10 @@ const KEEPALIVE_DEFAULTS = { timeMs: 7_200_000, intervalMs: 75_000, probes: 9 };
 /** Returns the policy for a destination, given the rule-level and subset-level specs (either may be absent). */
 export function effectivePolicy(top?: TrafficPolicySpec, subset?: TrafficPolicySpec): Policy {
   const tcp = { ...top?.connectionPool?.tcp, ...subset?.connectionPool?.tcp };
-  const lb = subset?.loadBalancer?.simple ?? top?.loadBalancer?.simple;
+  // simple and consistentHash are one of: the subset's loadBalancer, when it says either, replaces the top one.
+  const sub = subset?.loadBalancer;
+  const lbSpec = sub?.simple !== undefined || sub?.consistentHash !== undefined ? sub : top?.loadBalancer;
+  const lb = lbSpec?.consistentHash?.useSourceIp === true ? 'SOURCE_IP_HASH' : lbSpec?.simple;
   const keepalive = tcp.tcpKeepalive ? { ...KEEPALIVE_DEFAULTS, ...defined(tcp.tcpKeepalive) } : null;
   const od = top?.outlierDetection || subset?.outlierDetection
     ? { ...OUTLIER_DEFAULTS, ...defined(top?.outlierDetection ?? {}), ...defined(subset?.outlierDetection ?? {}) }
@@ -19,6 +22,7 @@ export function effectivePolicy(top?: TrafficPolicySpec, subset?: TrafficPolicyS
     loadBalancer: lb ?? DEFAULT_POLICY.loadBalancer,
     connectTimeoutMs: tcp.connectTimeoutMs ?? DEFAULT_POLICY.connectTimeoutMs,
     idleTimeoutMs: tcp.idleTimeoutMs ?? DEFAULT_POLICY.idleTimeoutMs,
+    maxConnectionDurationMs: tcp.maxConnectionDurationMs ?? DEFAULT_POLICY.maxConnectionDurationMs,
     maxConnections: tcp.maxConnections ?? DEFAULT_POLICY.maxConnections,
     tcpKeepalive: keepalive,
     outlierDetection: od,

@@ -23,6 +23,8 @@ export interface Policy {
   readonly connectTimeoutMs: number;
   /** 0 = no idle timeout. */
   readonly idleTimeoutMs: number;
+  /** `connectionPool.tcp.maxConnectionDuration`: older connections are closed; 0 = off. */
+  readonly maxConnectionDurationMs: number;
   /** null = unlimited. */
   readonly maxConnections: number | null;
   /** null = keepalive off. */
@@ -66,6 +68,25 @@ export interface Route {
   readonly rule: number;
   /** In written order; zero-weight destinations are kept (for status) but never picked. */
   readonly destinations: readonly Destination[];
+  /** What happens to open connections and how clients are placed (from a RolloutPolicy); absent = DEFAULT_CONNECTION_POLICY. */
+  readonly connections?: ConnectionPolicy;
+}
+
+/**
+ * Whether a route's open connections follow its weights, and whether clients stay on their
+ * version. Absent (or `rebalance: false`), a weight change never touches an open connection.
+ */
+export interface ConnectionPolicy {
+  /** Close idle connections on over-share destinations until the active split is within tolerance. */
+  readonly rebalance: boolean;
+  /** Rebalance closes per listener per second, at most (drainAfter closes are not capped). */
+  readonly maxClosesPerSecond: number;
+  /** Only connections that moved no byte either way for this long are closed by rebalancing. */
+  readonly closeWhenIdleForMs: number;
+  /** A destination at weight 0 (or gone from the route) has every remaining connection closed after this; 0 = never. */
+  readonly drainAfterMs: number;
+  /** `sourceIP`: the subset is picked from a hash of the client address (monotone in the weights). */
+  readonly stickiness: 'none' | 'sourceIP';
 }
 
 /** One listening socket. */
@@ -103,7 +124,17 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   loadBalancer: 'LEAST_REQUEST',
   connectTimeoutMs: 10_000,
   idleTimeoutMs: 3_600_000,
+  maxConnectionDurationMs: 0,
   maxConnections: null,
   tcpKeepalive: null,
   outlierDetection: null,
+});
+
+/** What a route without a `connections` policy does: nothing to open connections, no stickiness. */
+export const DEFAULT_CONNECTION_POLICY: ConnectionPolicy = Object.freeze({
+  rebalance: false,
+  maxClosesPerSecond: 10,
+  closeWhenIdleForMs: 1000,
+  drainAfterMs: 300_000,
+  stickiness: 'none',
 });

@@ -5,6 +5,7 @@
  */
 import type { Destination, Endpoint } from '../model/types';
 import { ObservedShares } from './observed';
+import type { RebalanceReason } from './rebalance';
 
 /** Totals both an endpoint and a destination keep. */
 class ConnectionTotals {
@@ -43,6 +44,10 @@ export class DestinationCounter extends ConnectionTotals {
   failed = 0;
   /** Client connections closed at once because the destination's maxConnections was reached. */
   rejected = 0;
+  /** Open connections closed by maxConnectionDuration. */
+  expired = 0;
+  /** Open connections closed by rebalancing, per reason. */
+  readonly rebalanced: Record<RebalanceReason, number> = { rebalance: 0, drain: 0, drain_after: 0 };
 
   constructor(readonly key: string, readonly service: string, readonly version: string, readonly port: number) {
     super();
@@ -86,6 +91,7 @@ export interface CountersSnapshot {
     readonly active: number; readonly opened: number; readonly closed: number;
     readonly bytesSent: number; readonly bytesReceived: number;
     readonly connectFailures: number; readonly failed: number; readonly rejected: number;
+    readonly expired: number; readonly rebalanced: Readonly<Record<RebalanceReason, number>>;
   }[];
   readonly endpoints: readonly {
     readonly key: string; readonly active: number; readonly opened: number; readonly closed: number;
@@ -142,6 +148,7 @@ export class Counters {
         active: c.active, opened: c.opened, closed: c.closed,
         bytesSent: c.bytesSent, bytesReceived: c.bytesReceived,
         connectFailures: c.connectFailures, failed: c.failed, rejected: c.rejected,
+        expired: c.expired, rebalanced: { ...c.rebalanced },
       })),
       endpoints: [...this.endpoints.values()].map((s) => ({
         key: s.key, active: s.active, opened: s.opened, closed: s.closed,

@@ -87,6 +87,34 @@ export class Connection extends RoutedConnection {
     this.upstream?.destroy();
   }
 
+  /** Socket counters, no syscall: what the client sent plus what it was sent (queued bytes included). */
+  override activity(): number {
+    return this.client.bytesRead + this.client.bytesWritten;
+  }
+
+  override pending(): boolean {
+    return this.client.writableLength > 0 || (this.upstream !== null && this.upstream.writableLength > 0);
+  }
+
+  /**
+   * Flushes what was read, then FIN on both legs; bytes that arrive afterwards are dropped (never
+   * written after our FIN). The sweep destroys it if the peers do not close within a grace time.
+   */
+  override shut(): boolean {
+    const s = this.upstream;
+    if (!this.open || s === null) {
+      this.destroy();
+      return true;
+    }
+    for (const leg of [this.client, s]) {
+      leg.off('data', onData);
+      leg.on('data', discard);
+      leg.resume();
+      leg.end();
+    }
+    return true;
+  }
+
   private dial(): void {
     const i = this.nextEndpoint(this.client.destroyed);
     if (i < 0) {
@@ -216,6 +244,9 @@ function onData(this: Tagged, chunk: Buffer): void {
   const c = this[CONN];
   if (c !== undefined && !c.peer(this).write(chunk)) this.pause();
 }
+
+/** After shut(): what a peer still sends is read (so its FIN is seen) and dropped. */
+function discard(): void {}
 
 function onDrain(this: Tagged): void {
   const c = this[CONN];

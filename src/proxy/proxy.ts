@@ -4,7 +4,7 @@
  * reads `active` once, at accept time, and keeps what it picked until it ends.
  */
 import type { Logger } from 'pino';
-import type { Rng } from '../balance';
+import { addressHash, type Rng } from '../balance';
 import { ApplyError } from '../errors';
 import type { RoutingTable } from '../model/types';
 import { Counters, type CountersSnapshot } from './counters';
@@ -12,8 +12,9 @@ import { BindFailure } from './listeners';
 import { LocalErrors } from './local-errors';
 import { nativeBinding, nativeLoadError } from './native-binding';
 import { nativeTransport } from './native-pipe';
-import type { ConnectionHost, ProxiedConnection } from './routed';
+import type { AcceptContext, ConnectionHost, ProxiedConnection, RoutedConnection } from './routed';
 import { buildRuntime, EMPTY_RUNTIME, type TableRuntime } from './runtime';
+import { Sweeper } from './sweep';
 import { jsTransport, type BoundAddress, type BoundListener, type Client, type Transport } from './transport';
 import { snapshotOf, type ProxySnapshot } from './snapshot';
 
@@ -42,7 +43,11 @@ export class Proxy {
   private pending: TableRuntime | null = null;
   private readonly held: { key: string; client: Client }[] = [];
   private readonly bound = new Map<string, BoundListener>();
-  private readonly conns = new Set<ProxiedConnection>();
+  private readonly conns = new Set<RoutedConnection>();
+  /** Filled in for each connection just before transport.connect (see AcceptContext). */
+  private readonly accepting: AcceptContext = { listener: '', hash: undefined, now: 0 };
+  private readonly sweeper: Sweeper;
+  private hashWarned = false;
   private readonly transport: Transport;
   private readonly stats = new Counters();
   private readonly retiring = new Set<Promise<void>>();
@@ -60,10 +65,11 @@ export class Proxy {
     this.log = opts.logger.child({ component: 'proxy' });
     const localConnect = new LocalErrors(this.stats.localConnectErrors, this.log, 'connect failed here, not at the endpoint');
     this.acceptErrors = new LocalErrors(this.stats.acceptErrors, this.log, 'accept failed: connections shed');
-    this.host = { log: this.log, release: (c) => this.release(c), localConnectError: (code, endpoint) => localConnect.record(code, 1, { endpoint }) };
+    this.host = { log: this.log, release: (c) => this.release(c), accepting: this.accepting, localConnectError: (code, endpoint) => localConnect.record(code, 1, { endpoint }) };
     this.maxConnections = opts.maxConnections;
     this.rng = opts.rng ?? Math.random;
     this.transport = chooseTransport(opts.dataPath ?? 'auto');
+    this.sweeper = new Sweeper({ log: this.log, conns: this.conns, runtime: () => this.active, dataPath: this.transport.name });
     this.log.debug({ dataPath: this.transport.name, ...(this.transport.name === 'js' ? { why: nativeLoadError() } : {}) }, 'data path');
   }
 
@@ -110,6 +116,7 @@ export class Proxy {
     }
     for (const b of ok) this.bound.set(b.key, b);
     this.active = runtime;
+    this.sweeper.start(next);
     const removed: string[] = [];
     for (const [key, b] of this.bound) {
       if (runtime.listeners.has(key)) continue;
@@ -158,7 +165,8 @@ export class Proxy {
       return;
     }
     // Picked first, so a connection over either cap counts as rejected by the destination it was given.
-    const dr = rt.destinations[rt.picker.pick()]!;
+    const hash = rt.hashes ? this.clientHash(client) : undefined;
+    const dr = rt.destinations[rt.sticky !== null && hash !== undefined ? rt.sticky.pick(hash) : rt.picker.pick()]!;
     rt.observed.record(dr.observedId);
     const limit = dr.destination.policy.maxConnections;
     if ((this.maxConnections !== undefined && this.conns.size >= this.maxConnections) || (limit !== null && dr.counter.active >= limit)) {
@@ -168,9 +176,23 @@ export class Proxy {
       return;
     }
     // Never released synchronously: a connection that fails at once reports it from the event loop.
+    this.accepting.listener = key;
+    this.accepting.hash = hash;
+    this.accepting.now = performance.now();
     const c = this.transport.connect(this.host, client, dr);
     this.conns.add(c);
     this.stats.active = this.conns.size;
+  }
+
+  /** The client address hash, or undefined (warned once) when this data path does not know the address. */
+  private clientHash(client: Client): number | undefined {
+    const address = this.transport.address?.(client) ?? null;
+    if (address !== null) return addressHash(address);
+    if (!this.hashWarned) {
+      this.hashWarned = true;
+      this.log.warn({ dataPath: this.transport.name }, 'client address unknown: stickiness sourceIP and consistentHash.useSourceIp fall back to weighted round robin');
+    }
+    return undefined;
   }
 
   /** Hands sockets accepted while their table was binding to that table, or closes them. */
@@ -184,7 +206,7 @@ export class Proxy {
 
   /** A connection has ended. */
   private release(c: ProxiedConnection): void {
-    this.conns.delete(c);
+    this.conns.delete(c as RoutedConnection);
     this.stats.active = this.conns.size;
     if (this.conns.size === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
@@ -210,6 +232,7 @@ export class Proxy {
       await this.drained(null);
     }
     await Promise.all([...closes, ...this.retiring]);
+    this.sweeper.stop();
     this.log.info('proxy closed');
   }
 
@@ -240,7 +263,7 @@ export class Proxy {
 
   /** Listeners, routes, destinations and endpoints of the live table, with connection counts. */
   snapshot(): ProxySnapshot {
-    return snapshotOf(this.active, this.bound, this.conns.size, this.stats);
+    return snapshotOf(this.active, this.bound, this.conns, this.stats);
   }
 
   /** Every counter, including those of destinations no longer in the table. */

@@ -16,6 +16,21 @@ export interface ConnectionHost {
   release(c: ProxiedConnection): void;
   /** A dial failed for a reason of this host (EMFILE …): counted and logged, rate-limited. */
   localConnectError(code: string, endpoint: string): void;
+  /**
+   * The connection being accepted right now: the proxy fills it in just before `transport.connect`
+   * (which constructs the connection synchronously), so every data path gets it without an argument.
+   */
+  readonly accepting: AcceptContext;
+}
+
+/** Where and when a connection was accepted. */
+export interface AcceptContext {
+  /** Key of the listener that accepted it. */
+  listener: string;
+  /** Client address hash (src/balance/sticky.ts), or undefined when unknown or not needed. */
+  hash: number | undefined;
+  /** Monotonic ms (performance.now()) at accept. */
+  now: number;
 }
 
 /** A connection as the proxy holds it. */
@@ -36,10 +51,57 @@ export abstract class RoutedConnection implements ProxiedConnection {
   private tried: number[] | null = null;
   private skipTried: Skip | null = null;
   private finished = false;
+  /** Key of the listener that accepted it (kept when a swap removes that listener). */
+  readonly listenerKey: string;
+  /** Monotonic ms at accept. */
+  readonly since: number;
+  /** Client address hash for SOURCE_IP_HASH endpoint picks; undefined when unknown. */
+  readonly hash: number | undefined;
+  /** Sweep bookkeeping (src/proxy/sweep.ts): the activity() total last seen, and when it was seen to change. */
+  seenActivity = -1;
+  activeAt: number;
+  /** Monotonic ms at which shut() was called; -1 before. */
+  shutAt = -1;
 
-  constructor(protected readonly host: ConnectionHost, protected readonly dest: DestinationRuntime) {}
+  constructor(protected readonly host: ConnectionHost, protected readonly dest: DestinationRuntime) {
+    const ctx = host.accepting;
+    this.listenerKey = ctx.listener;
+    this.since = ctx.now;
+    this.activeAt = ctx.now;
+    this.hash = ctx.hash;
+  }
 
   abstract destroy(): void;
+
+  /** The destination it was given at accept (it keeps it across swaps, even if the table drops it). */
+  get destination(): DestinationRuntime {
+    return this.dest;
+  }
+
+  /** True from the upstream connect until the end. */
+  get established(): boolean {
+    return this.open;
+  }
+
+  /** Bytes moved either way so far, or null when the data path cannot tell without a syscall (native). */
+  activity(): number | null {
+    return null;
+  }
+
+  /** True while bytes wait to be written on either leg. */
+  pending(): boolean {
+    return false;
+  }
+
+  /**
+   * Closes the connection the gentle way (maxConnectionDuration, rebalancing): what was read is
+   * written, then both halves are shut. Returns false when this data path can only destroy (the
+   * native one, for now: see README "Long-lived connections").
+   */
+  shut(): boolean {
+    this.destroy();
+    return false;
+  }
 
   /** Counts the connection as assigned to its destination. */
   protected started(): void {
@@ -55,9 +117,9 @@ export abstract class RoutedConnection implements ProxiedConnection {
     let i = -1;
     if (this.attempts < d.maxAttempts && !clientGone) {
       const tried = this.skipTried;
-      i = d.picker.pick(tried === null ? d.skipEjected : (k) => tried(k) || d.skipEjected(k));
+      i = d.picker.pick(tried === null ? d.skipEjected : (k) => tried(k) || d.skipEjected(k), this.hash);
       // Every eligible endpoint ejected: like Envoy's panic mode, ignore ejections.
-      if (i < 0) i = d.picker.pick(tried ?? undefined);
+      if (i < 0) i = d.picker.pick(tried ?? undefined, this.hash);
     }
     if (i < 0) {
       d.counter.failed++;

@@ -3,7 +3,7 @@
  * per listener's route, an endpoint picker and pre-bound counters per destination. Built whole or
  * not at all; swapped in with the table by one assignment.
  */
-import { createEndpointPicker, SmoothWeightedPicker, type EndpointPicker, type Rng, type Skip } from '../balance';
+import { createEndpointPicker, SmoothWeightedPicker, StickyPicker, type EndpointPicker, type Rng, type Skip } from '../balance';
 import { ApplyError } from '../errors';
 import type { Destination, Listener, RoutingTable } from '../model/types';
 import type { Counters, DestinationCounter, EndpointState } from './counters';
@@ -34,6 +34,10 @@ export interface ListenerRuntime {
   readonly destinations: readonly DestinationRuntime[];
   /** Smooth weighted round robin over the destinations' weights. */
   readonly picker: SmoothWeightedPicker;
+  /** With `connections.stickiness: sourceIP`: the pick by client address hash (used instead of `picker`). */
+  readonly sticky: StickyPicker | null;
+  /** True when a connection's client address hash is needed (sticky subsets or a SOURCE_IP_HASH destination). */
+  readonly hashes: boolean;
   /** The destinations given to the listener's last new connections (kept across tables). */
   readonly observed: ObservedRing;
 }
@@ -70,7 +74,11 @@ export function buildRuntime(table: RoutingTable, counters: Counters, rng: Rng =
     } catch (err) {
       throw new ApplyError(`listener ${l.key}: route weights: ${(err as Error).message}`, l.address, l.port);
     }
-    listeners.set(l.key, { listener: l, destinations, picker, observed: counters.observed.ring(l.key) });
+    const sticky = l.route.connections?.stickiness === 'sourceIP'
+      ? new StickyPicker(l.route.destinations.map((d) => d.key), l.route.destinations.map((d) => d.weight))
+      : null;
+    const hashes = sticky !== null || l.route.destinations.some((d) => d.policy.loadBalancer === 'SOURCE_IP_HASH');
+    listeners.set(l.key, { listener: l, destinations, picker, sticky, hashes, observed: counters.observed.ring(l.key) });
   }
   return { table, listeners };
 }
@@ -84,7 +92,7 @@ function buildDestination(l: Listener, d: Destination, counters: Counters, rng: 
   const endpoints = d.endpoints.map((e) => counters.endpoint(e));
   let picker: EndpointPicker;
   try {
-    picker = createEndpointPicker(d.policy.loadBalancer, weights, (i) => endpoints[i]!.active, rng);
+    picker = createEndpointPicker(d.policy.loadBalancer, weights, (i) => endpoints[i]!.active, rng, d.endpoints.map((e) => e.key));
   } catch (err) {
     throw new ApplyError(`listener ${l.key}: destination ${d.key} endpoint weights: ${(err as Error).message}`, l.address, l.port);
   }

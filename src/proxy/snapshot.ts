@@ -1,7 +1,10 @@
 /** A plain JSON view of what the proxy serves and how many connections each part holds. */
 import type { Counters, ReasonCount } from './counters';
+import type { ConnectionPolicy } from '../model/types';
 import type { BoundListener } from './transport';
 import { observedPercent } from './observed';
+import type { RebalanceReason } from './rebalance';
+import type { RoutedConnection } from './routed';
 import type { TableRuntime } from './runtime';
 
 export interface EndpointSnapshot {
@@ -33,7 +36,22 @@ export interface DestinationSnapshot {
   readonly failed: number;
   /** Client connections given this destination and closed at once by its maxConnections or the global --max-connections. */
   readonly rejected: number;
+  /** (Optional for status documents from older instances.) Open connections of this listener given to this destination, and their share of the listener's (null: none open). */
+  readonly listenerActive?: number;
+  readonly activePercent?: number | null;
+  /** Closed by maxConnectionDuration / by rebalancing, per reason (over every listener). */
+  readonly expired?: number;
+  readonly rebalanced?: Readonly<Record<RebalanceReason, number>>;
   readonly endpoints: readonly EndpointSnapshot[];
+}
+
+/** A destination that is no longer served by the route (gone or at weight 0) but still holds open connections. */
+export interface DrainingSnapshot {
+  readonly key: string;
+  readonly service: string;
+  readonly version: string;
+  readonly listenerActive: number;
+  readonly activePercent: number;
 }
 
 export interface ListenerSnapshot {
@@ -50,6 +68,12 @@ export interface ListenerSnapshot {
     /** How many recent new connections `observedPercent` is computed over (at most 1,000). */
     readonly observedConnections: number;
     readonly destinations: readonly DestinationSnapshot[];
+    /** The route's ConnectionPolicy (null: none — open connections are never touched). */
+    readonly connections?: ConnectionPolicy | null;
+    /** Open connections accepted by this listener. */
+    readonly activeConnections?: number;
+    /** Destinations not in the route any more whose connections are still open. */
+    readonly draining?: readonly DrainingSnapshot[];
   };
 }
 
@@ -66,13 +90,19 @@ export interface ProxySnapshot {
 }
 
 /** Builds the snapshot of `rt`, with the bound ports from `bound`. */
-export function snapshotOf(rt: TableRuntime, bound: ReadonlyMap<string, BoundListener>, activeConnections: number, stats: Counters): ProxySnapshot {
+export function snapshotOf(rt: TableRuntime, bound: ReadonlyMap<string, BoundListener>, conns: ReadonlySet<RoutedConnection>, stats: Counters): ProxySnapshot {
   const now = Date.now();
+  const open = openByListener(conns);
   const listeners: ListenerSnapshot[] = [];
   for (const lr of rt.listeners.values()) {
     const l = lr.listener;
     const seen = lr.observed.counts();
     const recent = lr.observed.count;
+    const here = open.get(l.key) ?? new Map<string, { n: number; service: string; version: string }>();
+    let onListener = 0;
+    for (const v of here.values()) onListener += v.n;
+    const pct = (n: number) => (onListener === 0 ? null : Math.round((n / onListener) * 10_000) / 100);
+    const inRoute = new Set(lr.destinations.map((dr) => dr.destination.key));
     listeners.push({
       key: l.key,
       address: l.address,
@@ -91,17 +121,41 @@ export function snapshotOf(rt: TableRuntime, bound: ReadonlyMap<string, BoundLis
             weight: d.weight, percent: d.percent, observedPercent: observedPercent(seen.get(dr.observedId) ?? 0, recent),
             active: dr.counter.active, opened: dr.counter.opened, closed: dr.counter.closed,
             connectFailures: dr.counter.connectFailures, failed: dr.counter.failed, rejected: dr.counter.rejected,
+            listenerActive: here.get(d.key)?.n ?? 0, activePercent: pct(here.get(d.key)?.n ?? 0),
+            expired: dr.counter.expired, rebalanced: { ...dr.counter.rebalanced },
             endpoints: d.endpoints.map((e, i) => {
               const s = dr.endpoints[i]!;
               return { key: e.key, address: e.address, port: e.port, weight: e.weight, active: s.active, ejected: s.ejectedUntil > now };
             }),
           };
         }),
+        connections: l.route.connections ?? null,
+        activeConnections: onListener,
+        draining: [...here].filter(([k]) => !inRoute.has(k)).map(([key, v]) => ({
+          key, service: v.service, version: v.version, listenerActive: v.n, activePercent: pct(v.n) ?? 0,
+        })),
       },
     });
   }
   return {
-    listeners, activeConnections, rejectedConnections: stats.rejected,
+    listeners, activeConnections: conns.size, rejectedConnections: stats.rejected,
     acceptErrors: stats.acceptErrors.entries(), localConnectErrors: stats.localConnectErrors.entries(),
   };
+}
+
+/** Open connections per listener key, per destination key. */
+function openByListener(conns: ReadonlySet<RoutedConnection>): Map<string, Map<string, { n: number; service: string; version: string }>> {
+  const out = new Map<string, Map<string, { n: number; service: string; version: string }>>();
+  for (const c of conns) {
+    let m = out.get(c.listenerKey);
+    if (m === undefined) {
+      m = new Map();
+      out.set(c.listenerKey, m);
+    }
+    const d = c.destination.destination;
+    const e = m.get(d.key);
+    if (e === undefined) m.set(d.key, { n: 1, service: d.service, version: d.version });
+    else e.n++;
+  }
+  return out;
 }

@@ -6,7 +6,7 @@
 import type * as net from 'node:net';
 import { bindListener, closeListener } from './listeners';
 import { Connection } from './pipe';
-import type { ConnectionHost, ProxiedConnection } from './routed';
+import type { ConnectionHost, RoutedConnection } from './routed';
 import type { DestinationRuntime } from './runtime';
 
 /** Where a listener is bound: the one shape every data path and the proxy's `listeners()` share. */
@@ -36,7 +36,9 @@ export interface Transport {
    */
   bind(key: string, address: string, port: number, onAccept: (client: Client) => void, onError: (err: Error) => void): Promise<BoundListener>;
   /** Routes `client` to `dest`: dials an endpoint and moves bytes until both legs close. */
-  connect(host: ConnectionHost, client: Client, dest: DestinationRuntime): ProxiedConnection;
+  connect(host: ConnectionHost, client: Client, dest: DestinationRuntime): RoutedConnection;
+  /** The client's IP address, when this data path knows it without a syscall (absent: never known). */
+  address?(client: Client): string | null;
   /** Keeps an accepted client waiting (its table is still binding). */
   hold(client: Client): void;
   /** Closes a client that will not be routed. */
@@ -68,5 +70,8 @@ export const jsTransport: Transport = {
   },
   gone(client) {
     return (client as net.Socket).destroyed;
+  },
+  address(client) {
+    return (client as net.Socket).remoteAddress ?? null;
   },
 };

@@ -243,9 +243,29 @@ const CASES: readonly Case[] = [
     code: Codes.FIELD_ENUM, severity: 'error', line: 9, col: 7, field: 'spec.trafficPolicy.loadBalancer.simple',
   },
   {
-    name: 'consistentHash ignored',
-    yaml: DR_POLICY('    loadBalancer:\n      consistentHash: {useSourceIp: true}\n'),
+    name: 'consistentHash without useSourceIp ignored',
+    yaml: DR_POLICY('    loadBalancer:\n      consistentHash: {useSourceIp: false}\n'),
     code: Codes.FIELD_UNSUPPORTED, severity: 'warning', line: 9, col: 7, field: 'spec.trafficPolicy.loadBalancer.consistentHash',
+  },
+  {
+    name: 'consistentHash by an HTTP header ignored',
+    yaml: DR_POLICY('    loadBalancer:\n      consistentHash:\n        useSourceIp: true\n        httpHeaderName: x-user\n'),
+    code: Codes.FIELD_UNSUPPORTED, severity: 'warning', line: 11, col: 9, field: 'spec.trafficPolicy.loadBalancer.consistentHash.httpHeaderName',
+  },
+  {
+    name: 'simple and consistentHash together',
+    yaml: DR_POLICY('    loadBalancer:\n      simple: RANDOM\n      consistentHash: {useSourceIp: true}\n'),
+    code: Codes.FIELD_UNSUPPORTED, severity: 'error', line: 10, col: 7, field: 'spec.trafficPolicy.loadBalancer.consistentHash',
+  },
+  {
+    name: 'useSourceIp not a boolean',
+    yaml: DR_POLICY('    loadBalancer:\n      consistentHash: {useSourceIp: "yes"}\n'),
+    code: Codes.FIELD_TYPE, severity: 'error', line: 9, col: 24, field: 'spec.trafficPolicy.loadBalancer.consistentHash.useSourceIp',
+  },
+  {
+    name: 'maxConnectionDuration of 0s',
+    yaml: DR_TCP_POOL('maxConnectionDuration: 0s'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.maxConnectionDuration',
   },
   {
     name: 'TLS origination',

@@ -198,12 +198,13 @@ describe('DestinationRule', () => {
     const { resources, diagnostics } = parseOne(istio('DestinationRule', spec));
     expect(errors(diagnostics)).toEqual([]);
     expect(where(diagnostics)).toEqual([
-      'FIELD_UNSUPPORTED@8:20', 'FIELD_UNSUPPORTED@10:7', 'FIELD_UNSUPPORTED@11:13',
+      'FIELD_UNSUPPORTED@8:20', 'FIELD_UNSUPPORTED@10:7',
       'FIELD_UNSUPPORTED@12:24', 'FIELD_UNSUPPORTED@13:5', 'FIELD_UNSUPPORTED@14:3',
     ]);
+    // maxConnectionDuration is applied (issue 10)
     expect(resources[0]?.spec).toEqual({
       host: 'a',
-      trafficPolicy: { loadBalancer: {}, connectionPool: { tcp: {} }, outlierDetection: {} },
+      trafficPolicy: { loadBalancer: {}, connectionPool: { tcp: { maxConnectionDurationMs: 3_600_000 } }, outlierDetection: {} },
       subsets: [],
     });
   });
