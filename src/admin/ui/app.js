@@ -267,7 +267,7 @@
       card.plotKeys = keys;
       card.plot = new uPlot({
         width, height: 150,
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        scales: { x: { time: true, range: (_u, _min, max) => [max - KEEP, max] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [{}, { label: 'new conn/s', size: 50 }],
         series: [{}, ...dests.map((d, i) => ({ label: destLabel(d), stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: false, points: { show: false } }))],
         legend: { live: false },
