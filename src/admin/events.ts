@@ -58,11 +58,11 @@ export class EventStream {
     this.timer.unref();
   }
 
-  /** Stops sampling and ends every stream. */
+  /** Stops sampling and ends every stream (cleanly: the browser then reconnects after `retry`). */
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    for (const res of this.clients) res.destroy();
+    for (const res of this.clients) res.end();
     this.clients.clear();
   }
 

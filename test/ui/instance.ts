@@ -14,7 +14,7 @@ export interface UiInstance {
   readonly stateDir: string;
 }
 
-/** Starts `tcpshift run` on the 80/20 walkthrough (or all-v1), watching the repo; resolves after the first apply. */
+/** Starts `tcpshift run` on the 80/20 walkthrough (or all-v1), watching the repo; resolves after the first apply (or, over a given state, the first run). */
 export async function uiInstance(h: Harness, opts: { token?: string; allV1?: boolean; admin?: number; repo?: GitRepo; stateDir?: string; ports?: WalkthroughPorts } = {}): Promise<UiInstance> {
   const ports = opts.ports ?? { gateway: await freePort(), v1: await h.echo('one'), v2: await h.echo('two') };
   const repo = opts.repo ?? gitRepo(opts.allV1 ? allV1Files(ports) : split8020Files(ports));
@@ -23,6 +23,7 @@ export async function uiInstance(h: Harness, opts: { token?: string; allV1?: boo
   const admin = opts.admin ?? await freePort();
   const run = startRun(h, ['--repo', repo.dir, '--state-dir', stateDir, '--admin', `127.0.0.1:${admin}`, '--listen-host', '127.0.0.1', '--interval', '10m',
     ...(opts.token ? ['--admin-token', opts.token] : [])]);
-  await run.line((l) => l.outcome === 'applied', 15_000, 'first apply');
+  // A restart over the same state serves the persisted revision, then finds nothing new (`noop`).
+  await run.line((l) => l.outcome === 'applied' || (opts.stateDir !== undefined && l.outcome === 'noop'), 15_000, 'first apply');
   return { run, repo, ports, admin, url: `http://127.0.0.1:${admin}/`, stateDir };
 }
