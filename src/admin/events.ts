@@ -1,6 +1,6 @@
 /**
  * Server-Sent Events for the web view (`GET /events`): a `snapshot` event (status, proxy, the 15-minute
- * series) when a client connects and whenever the reconcile status changes, and a `tick` event every
+ * series) when a client connects, a `status` event whenever the reconcile status changes, and a `tick` event every
  * second (connection counters and the last second's sample). One timer samples the proxy once a second
  * for every client; each event is serialized once and written to every stream. Off the connection path.
  */
@@ -23,13 +23,21 @@ export interface EventSources {
   readonly tokenRequired: boolean;
 }
 
-/** The first event and every status change. */
+/** The first event of a stream. */
 export interface SnapshotEvent {
   readonly at: number;
   readonly tokenRequired: boolean;
   readonly status: object;
   readonly proxy: ProxySnapshot;
   readonly series: RouteSeries[];
+}
+
+/** Sent when the reconcile status changed (after a run, or a run's step, seen at the next tick). */
+export interface StatusEvent {
+  readonly at: number;
+  readonly status: object;
+  /** The proxy too: a new table's weights are on the page with its status. */
+  readonly proxy: ProxySnapshot;
 }
 
 /** The 1 s event: counters now and the sample of the last second. */
@@ -95,14 +103,14 @@ export class EventStream {
     this.write(res, frame('snapshot', this.snapshotEvent()));
   }
 
-  /** Pushes a snapshot now when the reconcile status changed since the last one sent (after every run). */
+  /** Pushes the status now when it changed since the last one sent (called after every run, and every tick). */
   statusChanged(): void {
     if (this.clients.size === 0) return;
     const status = this.src.status();
     const text = JSON.stringify(status);
     if (text === this.lastStatus) return;
     this.lastStatus = text;
-    this.broadcast(frame('snapshot', this.snapshotEvent(status)));
+    this.broadcast(frame('status', { at: Date.now(), status, proxy: this.src.snapshot() } satisfies StatusEvent));
   }
 
   private tick(): void {
@@ -114,8 +122,10 @@ export class EventStream {
     this.broadcast(frame('tick', { at, proxy, series: this.series.window(1) } satisfies TickEvent));
   }
 
-  private snapshotEvent(status = this.src.status()): SnapshotEvent {
-    this.lastStatus = JSON.stringify(status);
+  private snapshotEvent(): SnapshotEvent {
+    const status = this.src.status();
+    // A new stream gets the status now; the others were sent it when it changed.
+    if (this.clients.size === 1) this.lastStatus = JSON.stringify(status);
     return { at: Date.now(), tokenRequired: this.src.tokenRequired, status, proxy: this.src.snapshot(), series: this.series.all() };
   }
 

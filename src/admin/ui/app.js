@@ -40,6 +40,7 @@
     st.es = es;
     es.addEventListener('open', () => setLive('live', 'ok'));
     es.addEventListener('snapshot', (e) => onSnapshot(JSON.parse(e.data)));
+    es.addEventListener('status', (e) => onStatus(JSON.parse(e.data)));
     es.addEventListener('tick', (e) => onTick(JSON.parse(e.data)));
     es.addEventListener('error', () => {
       setLive('reconnecting…', 'warn');
@@ -61,6 +62,14 @@
     renderReconcile();
     renderRollouts();
     renderListeners();
+    renderHistory();
+  }
+  function onStatus(ev) {
+    st.status = ev.status;
+    st.proxy = ev.proxy;
+    renderListeners();
+    renderReconcile();
+    renderRollouts();
     renderHistory();
   }
   function onTick(ev) {
