@@ -100,7 +100,7 @@ maybe('390 px wide: everything fits without sideways scrolling; after a restart 
 }, 60_000);
 
 /** A stand-in admin server: the real page files, and /events with an injected status holding a rollout. */
-async function rolloutServer(): Promise<{ url: string; posts: { url: string; auth: string; marked: string }[] }> {
+async function rolloutServer(): Promise<{ url: string; posts: { url: string; auth: string; marked: string }[]; nextStep(): void }> {
   const now = Date.now();
   const iso = (ms: number) => new Date(now + ms).toISOString();
   const dest = (subset: string, percent: number, observed: number, active: number, opened: number) => ({
@@ -124,6 +124,7 @@ async function rolloutServer(): Promise<{ url: string; posts: { url: string; aut
       checks: [{ name: 'connect-failures', ok: true, value: 0, at: iso(-10_000) }, { name: 'failed-connections', ok: true, value: '0.1%', at: iso(-10_000) }] }],
   };
   const posts: { url: string; auth: string; marked: string }[] = [];
+  const streams: ServerResponse[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'POST') {
@@ -133,6 +134,7 @@ async function rolloutServer(): Promise<{ url: string; posts: { url: string; aut
     }
     if (path === '/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
+      streams.push(res);
       return res.write(`event: snapshot\ndata: ${JSON.stringify({ at: now, tokenRequired: true, status, proxy, series })}\n\n`);
     }
     const a = asset(path);
@@ -142,10 +144,16 @@ async function rolloutServer(): Promise<{ url: string; posts: { url: string; aut
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   h.defer(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, posts };
+  // The rollout moves on: step 3 of 4 at 80/20, as a `status` event.
+  const nextStep = () => {
+    const r = { ...status.rollouts[0]!, step: 3, shares: { 'tcp-echo|v1|9000': 80, 'tcp-echo|v2|9000': 20 }, stepStartedAt: iso(0), nextStepAt: iso(120_000) };
+    const next = { ...status, rollouts: [r] };
+    for (const res of streams) res.write(`event: status\ndata: ${JSON.stringify({ at: Date.now(), status: next, proxy })}\n\n`);
+  };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, posts, nextStep };
 }
 
-maybe('a rollout (injected status): its steps with the current one marked, the shares, the checks, the countdown; buttons only with a token', async () => {
+maybe('a rollout (injected status): its steps with the current one marked, the shares, the checks, the countdown; buttons only with a token; the next step moves the timeline', async () => {
   const srv = await rolloutServer();
   const browser = await launch(h);
   const { page, errors } = await openPage(browser, srv.url);
@@ -164,5 +172,9 @@ maybe('a rollout (injected status): its steps with the current one marked, the s
   await r.locator('button[data-rollout-action="pause"]').click();
   await waitFor(() => srv.posts.length === 1, 5000, 'the pause request');
   expect(srv.posts[0]).toEqual({ url: '/rollout/pause?target=default%2Ftcp-echo', auth: `Bearer ${TOKEN}`, marked: '1' });
+  // The next step arrives on the stream: the timeline moves, step 2 is done.
+  srv.nextStep();
+  await r.locator('.steps li.current', { hasText: 'step 3 (now): tcp-echo v1 80% · tcp-echo v2 20%' }).waitFor();
+  expect(await r.locator('.steps li.done').allTextContents()).toEqual(['step 1 done', 'step 2 done']);
   expect(errors).toEqual([]);
 }, 60_000);
