@@ -1,11 +1,13 @@
-/** The admin HTTP server: health, readiness, status, applied config, metrics and a manual reconcile. */
+/** The admin HTTP server: health, readiness, status, applied config, metrics, a manual reconcile and the web view. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Reconciler } from '../reconcile/reconciler';
 import type { ProxySnapshot } from '../proxy/snapshot';
 import { adminConnectionCap, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, oncePer, openFileLimit, REQUEST_TIMEOUT_MS } from './budget';
 import { appliedConfig } from './config-view';
+import { EventStream } from './events';
 import { bearerChecker, crossSiteRefusal, hostAllowed, hostRule } from './guard';
+import { asset, ASSET_PATHS, PAGE_HEADERS } from './ui-assets';
 import { webhookRoute, type WebhookOptions } from './webhook';
 
 /** The proxy as the admin server sees it. */
@@ -65,7 +67,19 @@ export async function startAdmin(opts: AdminOptions, deps: { reconciler: Reconci
       json(res, 200, await reconciler.resume());
     },
     'POST /webhook': webhookRoute(opts.webhook, () => void reconciler.trigger('webhook'), log),
+    'GET /events': (req, res) => events.handle(req, res),
   };
+  // The web view: its page and files, and the event stream behind it (long-lived: no request timeout applies once the request is in).
+  const events = new EventStream({ status: () => reconciler.status(), snapshot: () => proxy.snapshot(), tokenRequired: checkBearer !== null }, log);
+  for (const path of ASSET_PATHS) {
+    routes[`GET ${path}`] = (_q, res) => {
+      const a = asset(path);
+      if (!a) return send(res, 404, 'not found\n');
+      res.writeHead(200, { ...PAGE_HEADERS, 'content-type': a.type, 'content-length': a.body.length });
+      res.end(a.body);
+    };
+  }
+  reconciler.onRun(() => events.statusChanged());
   // Known once listening (port 0 picks one); no request is served before.
   let rule = hostRule(opts.host, opts.port, opts.allowedHosts);
   const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
@@ -113,12 +127,19 @@ export async function startAdmin(opts: AdminOptions, deps: { reconciler: Reconci
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   rule = hostRule(opts.host, port, opts.allowedHosts);
-  log.info({ host: opts.host, port, maxConnections: cap }, 'admin server listening');
+  events.start();
+  log.info({ host: opts.host, port, maxConnections: cap, url: viewUrl(opts.host, port) }, 'admin server listening');
   return {
     server,
     port,
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    close: () => new Promise<void>((resolve) => { events.close(); server.close(() => resolve()); server.closeAllConnections(); }),
   };
+}
+
+/** The web view's address for a log line or `tcpshift open`: a wildcard bind is shown as loopback. */
+export function viewUrl(host: string, port: number): string {
+  const h = ['', '0.0.0.0', '::', '[::]'].includes(host) ? '127.0.0.1' : host;
+  return `http://${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${port}/`;
 }
 
 function send(res: ServerResponse, code: number, body: string, type = 'text/plain; charset=utf-8'): void {
