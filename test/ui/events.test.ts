@@ -123,7 +123,7 @@ test('a foreign Host is refused on /events and / (DNS rebinding)', async () => {
 
 function snap(opened: Record<string, number>): ProxySnapshot {
   const dest = (key: string, n: number) => ({ key, opened: n }) as unknown as ProxySnapshot['listeners'][number]['route']['destinations'][number];
-  return { activeConnections: 0, listeners: [{ key: 'L', route: { destinations: Object.entries(opened).map(([k, n]) => dest(k, n)) } } as unknown as ProxySnapshot['listeners'][number]] };
+  return { activeConnections: 0, rejectedConnections: 0, acceptErrors: [], localConnectErrors: [], listeners: [{ key: 'L', route: { destinations: Object.entries(opened).map(([k, n]) => dest(k, n)) } } as unknown as ProxySnapshot['listeners'][number]] };
 }
 
 test('the series: per-second deltas of opened, nulls before a destination existed, a reset counted from 0, a full ring drops the oldest', () => {
