@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/** Environment names git reads that could redirect it; ambient ones are dropped (simple-git's guard list). */
+/** Environment names git reads that could redirect it; ambient ones are dropped. */
 const GUARDED_ENV = /^(git_.*|editor|pager|prefix|ssh_askpass|visual)$/i;
 
 /** A stopped group gets SIGTERM (git removes its lock files), then SIGKILL after this. */
