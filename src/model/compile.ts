@@ -6,6 +6,7 @@ import { resolveRoute } from './destinations';
 import { deepFreeze } from './freeze';
 import { gatewayListeners, type ListenerCandidate } from './listeners';
 import { indexServices } from './services';
+import { compilePolicies } from '../rollout/compile-policy';
 import type { CompileOptions, Destination, Listener, RoutingTable } from './types';
 
 /** A table, or the reasons there is none. Warnings ride along either way. */
@@ -24,8 +25,9 @@ export function compile(resources: readonly Resource[], opts: CompileOptions): C
   const known = new Set(gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`));
   const rules = compileRules(of('VirtualService') as VirtualService[], known, index, out);
   const listeners = bindRoutes(candidates, rules, out);
+  const rollouts = compilePolicies(unique, out);
   if (out.some((d) => d.severity === 'error')) return { ok: false, diagnostics: out };
-  return { ok: true, table: deepFreeze({ listeners }), diagnostics: out };
+  return { ok: true, table: deepFreeze({ listeners, ...(rollouts.length > 0 ? { rollouts } : {}) }), diagnostics: out };
 }
 
 /** Each (kind, namespace, name) once; later copies are DUPLICATE_RESOURCE naming the first file. */
