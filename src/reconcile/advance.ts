@@ -38,6 +38,8 @@ export type ReconcileEvent =
   | { readonly type: 'resumed' }
   /** A rollout's steps or checks moved (the served table already swapped). */
   | { readonly type: 'rollout'; readonly rollout: ActiveRollout }
+  /** A persisted rollout continues after a restart (its step's table is served again). */
+  | { readonly type: 'rollout-restored'; readonly at: string; readonly rollout: ActiveRollout }
   /** Every target reached its last step: the rollout's revision is the applied one from `at`. */
   | { readonly type: 'rollout-succeeded'; readonly at: string; readonly rollout: ActiveRollout }
   /** A target aborted: the applied revision serves again; the rollout's revision is treated as rejected. */
@@ -72,6 +74,11 @@ export function advance(s: ReconcileState, event: ReconcileEvent): ReconcileStat
       return finished(s, event.run, event.at, event.error);
     case 'rollout':
       return s.rollout?.revision === event.rollout.revision ? { ...s, rollout: event.rollout } : s;
+    case 'rollout-restored':
+      return {
+        ...s, rollout: event.rollout,
+        attempted: { revision: event.rollout.revision, at: event.at, outcome: 'applied', error: null, diagnostics: [] },
+      };
     case 'rollout-succeeded':
       return rolloutSucceeded(s, event.rollout, event.at);
     case 'rollout-aborted':

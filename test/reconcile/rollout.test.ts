@@ -183,3 +183,38 @@ test('manual control: pause holds the step while checks go on, resume and promot
   expect(r.status()).toMatchObject({ ready: false, reason: 'RolloutAborted', message: 'aborted by hand at step 1/3 (20%)', lastAppliedRevision: next, lastAttemptedRevision: back });
   expect(served).toEqual(['100/0', '80/20', '0/100', '20/80', '0/100']);
 });
+
+test('a restart mid-rollout continues at the same step with the same shares, with Git gone, and finishes', async () => {
+  const policy = '  steps: [20, 50]\n  stepDuration: 150ms\n  analysis:\n    interval: 50ms\n';
+  const { repo, r, ports, state, proxy: before } = await setup(true, policy);
+  await r.trigger('first');
+  const first = repo.sha();
+  const next = repo.commit(weightedFiles(ports, 0, 100, { 'rollout.yaml': rolloutPolicy(policy) }), '0/100');
+  await r.trigger('commit');
+  r.start();
+  await waitFor(() => r.status().rollouts[0]?.step === 2, 10_000);
+  await r.rollout('pause');
+  await r.stop();
+  await before.close(0);
+  const { renameSync } = await import('node:fs');
+  renameSync(repo.dir, `${repo.dir}-gone`);
+  h.defer(async () => renameSync(`${repo.dir}-gone`, repo.dir));
+
+  const proxy = new Proxy({ logger: silent });
+  h.defer(() => proxy.close(200));
+  const source = new GitSource({ repo: repo.dir, branch: 'main', path: '', stateDir: state, limits: DEFAULT_LIMITS });
+  const again = new Reconciler(source, { swap: (t) => proxy.swap(t), counters: () => proxy.counters() }, silent, {
+    compile: TEST_COMPILE, limits: DEFAULT_LIMITS, stateDir: state, intervalMs: 60_000, rolloutTickMs: 20,
+  });
+  h.defer(() => again.stop());
+  expect(await again.restore()).toBe(true);
+  expect(split(proxy.table)).toBe('50/50');
+  expect(again.status()).toMatchObject({ lastAppliedRevision: first, reason: 'RolloutProgressing' });
+  expect(again.status().rollouts[0]).toMatchObject({ revision: next, phase: 'Paused', step: 2, shares: { 'tcp-echo|v1|9000': 50, 'tcp-echo|v2|9000': 50 } });
+  again.start();
+  await waitFor(() => again.status().fetchFailures > 0, 10_000);
+  expect(again.status().rollouts[0]?.step).toBe(2);
+  await again.rollout('resume');
+  await waitFor(() => again.status().lastAppliedRevision === next, 10_000);
+  expect(split(proxy.table)).toBe('0/100');
+});
