@@ -6,6 +6,7 @@ import type { ProxySnapshot } from '../proxy/snapshot';
 import { adminConnectionCap, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, oncePer, openFileLimit, REQUEST_TIMEOUT_MS } from './budget';
 import { appliedConfig } from './config-view';
 import { bearerChecker, crossSiteRefusal, hostAllowed, hostRule } from './guard';
+import { rolloutRoutes } from './rollout-routes';
 import { webhookRoute, type WebhookOptions } from './webhook';
 
 /** The proxy as the admin server sees it. */
@@ -63,6 +64,7 @@ export async function startAdmin(opts: AdminOptions, deps: { reconciler: Reconci
       json(res, 200, await reconciler.resume());
     },
     'POST /webhook': webhookRoute(opts.webhook, () => void reconciler.trigger('webhook'), log),
+    ...rolloutRoutes(reconciler),
   };
   // Known once listening (port 0 picks one); no request is served before.
   let rule = hostRule(opts.host, opts.port, opts.allowedHosts);

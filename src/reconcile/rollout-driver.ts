@@ -35,6 +35,8 @@ export class RolloutDriver {
   /** Per target: the last check round's time and counter reading, and the reading at the step's start. */
   private readonly lastCheck = new Map<string, { at: number; totals: Map<string, DestinationTotals> }>();
   private readonly stepBase = new Map<string, { step: number; totals: Map<string, DestinationTotals> }>();
+  /** Check results ever, by target, check and result (for tcpshift_rollout_checks_total). */
+  private readonly results = new Map<string, { target: string; check: string; result: 'pass' | 'fail'; count: number }>();
 
   constructor(private readonly host: DriverHost) {}
 
@@ -107,6 +109,11 @@ export class RolloutDriver {
     ]);
     const all = [...results, ...remote];
     for (const c of all) {
+      const result = c.ok ? 'pass' : 'fail';
+      const id = JSON.stringify([t.target, c.name, result]);
+      const row = this.results.get(id) ?? { target: t.target, check: c.name, result, count: 0 };
+      row.count += 1;
+      this.results.set(id, row);
       if (!c.ok) this.host.log.warn({ target: t.target, revision: r.revision, check: c.name, value: c.value, step: t.step, detail: c.message }, 'rollout check failed');
     }
     const stepBase = this.stepBase.get(k)?.totals ?? new Map<string, DestinationTotals>();
@@ -163,6 +170,11 @@ export class RolloutDriver {
     if (targets.some((t, i) => t.step !== r.targets[i]?.step)) await this.host.ctx.proxy.swap(tableFor(r.pending.table, targets));
     this.host.advance({ type: 'rollout', rollout: next });
     if (moved.length > 0) await this.host.persist();
+  }
+
+  /** Every check result counted so far. */
+  checkTotals(): { target: string; check: string; result: 'pass' | 'fail'; count: number }[] {
+    return [...this.results.values()].map((r) => ({ ...r }));
   }
 
   private forget(r: ActiveRollout): void {
