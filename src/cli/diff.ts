@@ -83,7 +83,7 @@ export function compare(base: Loaded, head: Loaded, opts: CompileOptions, limits
   if (head.missing !== null) return { ok: false, ...sides, invalid: 'head', diagnostics: [missingPath(head)] };
   const h = buildDesired(head.files, opts, limits);
   if (!h.ok) return { ok: false, ...sides, invalid: 'head', diagnostics: h.diagnostics };
-  return { ok: true, ...sides, changes: diff(before, h.table) };
+  return { ok: true, ...sides, changes: diff(before, h.table), desired: h.table };
 }
 
 async function loadDir(dir: string, limits: ReadLimits): Promise<Loaded> {
