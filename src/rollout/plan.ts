@@ -30,10 +30,13 @@ function keysOf(a: Shares, b: Shares): string[] {
   return [...new Set([...Object.keys(a), ...Object.keys(b)])];
 }
 
-/** The shares at `stepPercent` of the shift from `from` to `to`, rounded to 2 decimals. */
+/**
+ * The shares at `stepPercent` of the shift from `from` to `to`, rounded to 2 decimals, for the destinations
+ * of `to` (one the commit removed from the route cannot be served; the picker spreads its share by weight).
+ */
 export function stepShares(from: Shares, to: Shares, stepPercent: number): Shares {
   if (stepPercent >= 100) return { ...to };
-  return Object.fromEntries(keysOf(from, to).map((k) => {
+  return Object.fromEntries(Object.keys(to).map((k) => {
     const f = shareIn(from, k);
     return [k, Math.round((f + (stepPercent / 100) * (shareIn(to, k) - f)) * 100) / 100];
   }));

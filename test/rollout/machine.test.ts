@@ -22,7 +22,8 @@ describe('plan: from + s/100 × (to − from)', () => {
   });
 
   test('a destination key such as constructor is data, not a property of Object', () => {
-    expect(stepShares({ constructor: 100 }, { toString: 100 }, 50)).toEqual({ constructor: 50, toString: 50 });
+    expect(stepShares({ constructor: 100, toString: 0 }, { constructor: 0, toString: 100 }, 50)).toEqual({ constructor: 50, toString: 50 });
+    expect(stepShares({ hasOwnProperty: 100 }, { toString: 100 }, 50)).toEqual({ toString: 50 });
   });
 });
 
