@@ -16,8 +16,8 @@ import { persistSuspension, restoreSuspension } from './suspension';
 import { statusOf, type Outcome, type ReconcileStatus } from './status';
 import { RESTORE_STEPS, runSteps, STEPS, type Run } from './steps';
 import { RolloutDriver, type RolloutCommand } from './rollout-driver';
-import { inProgress, rolloutLine, tableFor } from './rollout-state';
-import type { PersistedRollout } from './state';
+import { persistedOf, restoreRollout } from './rollout-persist';
+import { rolloutLine } from './rollout-state';
 
 /** What a run reports when it ends. */
 export interface RunResult {
@@ -56,7 +56,7 @@ export class Reconciler {
     const build = options.build ?? (async (s: Snapshot) => buildDesired(s.files, options.compile, options.limits));
     this.ctx = { source, proxy, log, options, build, state: () => this.state, now: options.now ?? Date.now };
     this.rollouts = new RolloutDriver({
-      ctx: this.ctx, log: log.child({ component: 'rollout' }), state: () => this.state, advance: (e) => this.advance(e),
+      ctx: this.ctx, log, state: () => this.state, advance: (e) => this.advance(e),
       exclusive: (op) => this.exclusive(op), persist: () => this.persistApplied(),
     });
   }
@@ -107,7 +107,9 @@ export class Reconciler {
       this.advance({ type: 'restored', at: saved.appliedAt, run, history: saved.history ?? [] });
       this.ctx.log.info({ revision: saved.revision, listeners: run.table?.listeners.length ?? 0 }, 'serving the persisted revision until Git answers');
       if (saved.rollout) {
-        await this.restoreRollout(saved.rollout).catch((err: unknown) => this.ctx.log.error({ err }, 'could not continue the persisted rollout; serving the applied revision'));
+        const rollout = await restoreRollout(this.ctx, saved.rollout)
+          .catch((err: unknown) => { this.ctx.log.error({ err }, 'could not continue the persisted rollout; serving the applied revision'); return null; });
+        if (rollout) this.advance({ type: 'rollout-restored', at: new Date().toISOString(), rollout });
       }
       return true;
     } catch (err) {
@@ -235,7 +237,7 @@ export class Reconciler {
     const result = this.record(run, err);
     if (result.outcome === 'rolling') {
       for (const t of this.state.rollout?.targets ?? []) {
-        this.ctx.log.child({ component: 'rollout' }).info({ target: t.target, revision: t.revision, step: t.step, steps: t.steps.length, line: rolloutLine(t) }, 'rollout started');
+        this.ctx.log.info({ target: t.target, revision: t.revision, step: t.step, steps: t.steps.length, line: rolloutLine(t) }, 'rollout started');
       }
     }
     if (result.outcome === 'applied' || result.outcome === 'rolling') await this.persistApplied();
@@ -273,34 +275,13 @@ export class Reconciler {
     return result;
   }
 
-  /** Serves a persisted rollout's step again (its revision rebuilt from the saved files); one that no longer builds is dropped. */
-  private async restoreRollout(p: PersistedRollout): Promise<void> {
-    const desired = await this.ctx.build({ revision: p.revision, files: p.files, ...(p.commit ? { commit: p.commit } : {}) });
-    if (!desired.ok) {
-      this.ctx.log.error({ revision: p.revision }, 'the persisted rollout no longer validates; serving the applied revision');
-      return;
-    }
-    const rollout = {
-      revision: p.revision, trigger: p.trigger, changes: p.changes, targets: p.targets,
-      pending: { revision: p.revision, table: desired.table, resources: desired.resources, files: p.files, commit: p.commit },
-    };
-    await this.ctx.proxy.swap(tableFor(desired.table, rollout.targets));
-    this.advance({ type: 'rollout-restored', at: new Date().toISOString(), rollout });
-    for (const t of rollout.targets) {
-      this.ctx.log.child({ component: 'rollout' }).info({ target: t.target, revision: t.revision, step: t.step, steps: t.steps.length, line: rolloutLine(t) }, 'rollout continues after restart');
-    }
-  }
-
   /** Writes the applied revision with the history (one atomic file); a failure is logged, not fatal. */
   private async persistApplied(): Promise<void> {
     const dir = this.options.stateDir;
     const a = this.state.applied;
     if (!dir || !a) return;
     try {
-      const r = this.state.rollout;
-      const rollout = r && inProgress(r)
-        ? { revision: r.revision, trigger: r.trigger, changes: r.changes, files: r.pending.files, commit: r.pending.commit, targets: r.targets } : null;
-      await saveApplied(dir, { revision: a.revision, appliedAt: a.at, files: a.files, commit: a.commit, history: this.state.history, rollout });
+      await saveApplied(dir, { revision: a.revision, appliedAt: a.at, files: a.files, commit: a.commit, history: this.state.history, rollout: persistedOf(this.state.rollout) });
     } catch (err) {
       this.ctx.log.warn({ err }, 'could not persist the applied state; a restart will wait for Git');
     }

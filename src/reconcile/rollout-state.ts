@@ -46,9 +46,10 @@ function policyOf(table: RoutingTable, vs: string): CompiledRolloutPolicy | unde
 export function planRollouts(committed: RoutingTable, served: RoutingTable | null, revision: string, now: number): RolloutState[] {
   if (!served || !committed.rollouts) return [];
   const byTarget = new Map<string, RolloutRoute[]>();
+  const servedBy = new Map(served.listeners.map((s) => [s.key, s]));
   for (const l of committed.listeners) {
     const p = policyOf(committed, l.route.virtualService);
-    const before = served.listeners.find((s) => s.key === l.key);
+    const before = servedBy.get(l.key);
     if (!p || !before) continue;
     const from = sharesOf(before.route);
     const to = sharesOf(l.route);
@@ -106,7 +107,7 @@ export function historyLine(t: RolloutState): string {
   const r = t.routes[0];
   const keys = r ? Object.keys(r.to) : [];
   const plan = r ? planOf(r.from, r.to, t.steps.slice(0, t.step)).map((s) => sharesLabel(s, keys)).join(', ') : '';
-  return `rollout ${t.target}: ${plan} (${t.step} of ${t.steps.length} steps, ${formatDuration(t.stepDurationMs)} each${t.phase === 'Succeeded' && t.step < t.steps.length ? '' : ''})`;
+  return `rollout ${t.target}: ${plan} (${t.step} of ${t.steps.length} steps, ${formatDuration(t.stepDurationMs)} each)`;
 }
 
 /** Destination keys whose share grows in any route of `t`. */
