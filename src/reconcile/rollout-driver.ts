@@ -73,7 +73,8 @@ export class RolloutDriver {
       if (policy && !isDone(t) && (!last || now - last.at >= policy.analysis.intervalMs)) {
         next = transition(next, await this.check(r, t, policy, now));
       }
-      targets.push(transition(next, { type: 'tick', now: this.host.ctx.now() }));
+      // Suspended (the incident freeze): checks go on, and may still abort, but no step moves.
+      targets.push(this.host.state().suspended ? next : transition(next, { type: 'tick', now: this.host.ctx.now() }));
     }
     await this.settle(r, targets);
   }

@@ -218,3 +218,20 @@ test('a restart mid-rollout continues at the same step with the same shares, wit
   await waitFor(() => again.status().lastAppliedRevision === next, 10_000);
   expect(split(proxy.table)).toBe('0/100');
 });
+
+test('suspended: the checks go on but no step moves until resumed', async () => {
+  const policy = '  steps: [20, 50]\n  stepDuration: 100ms\n  analysis:\n    interval: 30ms\n    maxConnectFailurePercent: 1\n';
+  const { repo, r, ports, served } = await setup(true, policy);
+  await r.trigger('first');
+  const next = repo.commit(weightedFiles(ports, 0, 100, { 'rollout.yaml': rolloutPolicy(policy) }), '0/100');
+  await r.trigger('commit');
+  await r.suspend('incident');
+  r.start();
+  const seen = new Set<string>();
+  await waitFor(() => { for (const c of r.status().rollouts[0]?.checks ?? []) seen.add(c.at); return seen.size >= 6; }, 10_000);
+  expect(r.status().rollouts[0]).toMatchObject({ phase: 'Progressing', step: 1 });
+  expect(served).toEqual(['100/0', '80/20']);
+  await r.resume();
+  await waitFor(() => r.status().lastAppliedRevision === next, 10_000);
+  expect(served).toEqual(['100/0', '80/20', '50/50', '0/100']);
+});
