@@ -63,7 +63,7 @@ export class RolloutDriver {
   /** One round: checks whose interval elapsed, then a tick of every target; effects once. */
   async round(): Promise<void> {
     const r = this.host.state().rollout;
-    if (!r || !inProgress(r)) return;
+    if (this.stopped || !r || !inProgress(r)) return;
     const now = this.host.ctx.now();
     const targets: RolloutState[] = [];
     for (const t of r.targets) {
