@@ -58,6 +58,11 @@ test('tcpshift rollout status|pause|promote|abort steer a running process; /stat
   expect(metrics).toMatch(/^tcpshift_rollout_step\{target="default\/tcp-echo"\} 1$/m);
   expect(metrics).toMatch(/^tcpshift_rollout_phase\{target="default\/tcp-echo",phase="Paused"\} 1$/m);
 
+  // Checks keep running while paused; each result is counted.
+  for (let i = 0; i < 100 && (await status()).rollouts[0]?.checks.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  expect((await status()).rollouts[0]?.checks.map((c) => [c.name, c.ok])).toEqual([['connect-failures', true], ['failed', true]]);
+  expect(await (await fetch(`${admin}/metrics`)).text()).toMatch(/^tcpshift_rollout_checks_total\{target="default\/tcp-echo",check="connect-failures",result="pass"\} [1-9]\d*$/m);
+
   const promoted = await cli('promote');
   expect(promoted.code).toBe(0);
   st = await status();
