@@ -66,12 +66,12 @@ export class Reconciler {
     return this.rollouts.command(cmd);
   }
 
-  /** Runs `op` after the run in flight, chained so a run that starts meanwhile waits for it (runOnce awaits rolloutWork). */
   /** Rollout check results counted so far, by target, check and result (metrics). */
   rolloutCheckTotals(): ReturnType<RolloutDriver['checkTotals']> {
     return this.rollouts.checkTotals();
   }
 
+  /** Runs `op` after the run in flight, chained so a run that starts meanwhile waits for it (runOnce awaits rolloutWork). */
   private async exclusive<T>(op: () => Promise<T>): Promise<T> {
     while (this.running) await this.running.catch(() => undefined);
     const done = this.rolloutWork.then(op);

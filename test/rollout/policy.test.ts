@@ -1,5 +1,6 @@
 /** RolloutPolicy → compiled policy: defaults, targets, issue 10's connections/stickiness, and every error at once. */
 import { Codes } from '../../src/errors';
+import { connectionsFor } from '../../src/rollout/connections';
 import { buildDesired } from '../../src/model/desired';
 import { example8020, manifestFiles } from '../helpers/manifests';
 
@@ -92,5 +93,22 @@ describe('RolloutPolicy compiled into the table', () => {
     const d = build({ 'a.yaml': POLICY('  stepDuration: 1s\n', 'a'), 'b.yaml': POLICY('  stepDuration: 1s\n', 'b') });
     expect(d.ok).toBe(false);
     expect(d.diagnostics.filter((x) => x.severity === 'error').map((x) => x.code)).toEqual([Codes.ROLLOUT_DUPLICATE_TARGET]);
+  });
+});
+
+describe('connectionsFor: issue 10\'s fields per governed VirtualService', () => {
+  test('connections and stickiness, defaults, and nothing for a policy without either', () => {
+    const full = build({ 'rollout.yaml': FULL });
+    const sticky = build({ 'rollout.yaml': POLICY('  stickiness: sourceIP\n') });
+    const none = build({ 'rollout.yaml': POLICY('  steps: [50]\n') });
+    if (!full.ok || !sticky.ok || !none.ok) throw new Error('not ok');
+    expect(connectionsFor(full.table.rollouts, 'default/tcp-echo')).toEqual({
+      rebalance: true, maxClosesPerSecond: 10, closeWhenIdleForMs: 1000, drainAfterMs: 300_000, stickiness: 'sourceIP',
+    });
+    expect(connectionsFor(sticky.table.rollouts, 'default/tcp-echo')).toEqual({
+      rebalance: false, maxClosesPerSecond: 10, closeWhenIdleForMs: 1000, drainAfterMs: 300_000, stickiness: 'sourceIP',
+    });
+    expect(connectionsFor(none.table.rollouts, 'default/tcp-echo')).toBeUndefined();
+    expect(connectionsFor(full.table.rollouts, 'default/other')).toBeUndefined();
   });
 });
