@@ -69,6 +69,17 @@ export const Codes = {
   LISTENER_CONFLICT: 'LISTENER_CONFLICT',
   LISTENER_NO_ROUTE: 'LISTENER_NO_ROUTE',
   RULE_UNREACHABLE: 'RULE_UNREACHABLE',
+  // RolloutPolicy (tcpshift.io/v1alpha1)
+  /** `spec.steps` not strictly increasing. */
+  ROLLOUT_STEPS_ORDER: 'ROLLOUT_STEPS_ORDER',
+  /** A webhook or Prometheus address that is not an http(s) URL. */
+  ROLLOUT_URL: 'ROLLOUT_URL',
+  /** Two checks of one policy with the same name. */
+  ROLLOUT_DUPLICATE_CHECK: 'ROLLOUT_DUPLICATE_CHECK',
+  /** A targetRef naming no VirtualService of the commit. */
+  ROLLOUT_UNKNOWN_TARGET: 'ROLLOUT_UNKNOWN_TARGET',
+  /** A VirtualService governed by two RolloutPolicies. */
+  ROLLOUT_DUPLICATE_TARGET: 'ROLLOUT_DUPLICATE_TARGET',
 } as const;
 
 export type Code = (typeof Codes)[keyof typeof Codes];
@@ -131,6 +142,10 @@ export const Reasons = {
   Progressing: 'Progressing',
   /** Suspended (POST /suspend): still fetching, applies nothing until resumed. */
   Suspended: 'Suspended',
+  /** A progressive rollout is walking the weights toward the commit's (Ready stays true). */
+  RolloutProgressing: 'RolloutProgressing',
+  /** A rollout's checks failed: the previous applied revision serves again; waits for a new commit. */
+  RolloutAborted: 'RolloutAborted',
 } as const;
 export type Reason = (typeof Reasons)[keyof typeof Reasons];
 

@@ -82,10 +82,34 @@ export function createMetrics(proxy: { counters(): CountersSnapshot }, reconcile
   const appliedAt = new Gauge({ name: 'tcpshift_last_applied_timestamp_seconds', help: 'When the applied revision was applied (Unix time)', registers: [registry] });
   const ready = new Gauge({ name: 'tcpshift_ready', help: '1 when the Ready condition is true', registers: [registry] });
   new Gauge({
+    name: 'tcpshift_rollout_step', help: 'The step a progressive rollout is at, per governed VirtualService', labelNames: ['target'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of reconciler.status().rollouts) this.set({ target: r.target }, r.step);
+    },
+  });
+  new Gauge({
+    name: 'tcpshift_rollout_phase', help: 'A rollout\'s phase (value 1 for the current one)', labelNames: ['target', 'phase'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of reconciler.status().rollouts) {
+        for (const phase of ['Progressing', 'Paused', 'Succeeded', 'Aborted']) this.set({ target: r.target, phase }, r.phase === phase ? 1 : 0);
+      }
+    },
+  });
+  new Counter({
+    name: 'tcpshift_rollout_checks_total', help: 'Rollout check results, per governed VirtualService, check and result', labelNames: ['target', 'check', 'result'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of reconciler.rolloutCheckTotals()) this.inc({ target: c.target, check: c.check, result: c.result }, c.count);
+    },
+  });
+  new Gauge({
     name: 'tcpshift_suspended', help: '1 while the reconciler is suspended (POST /suspend)', registers: [registry],
     collect() { this.set(reconciler.status().suspended ? 1 : 0); },
   });
-  for (const outcome of ['applied', 'noop', 'rejected', 'failed', 'suspended']) total.inc({ outcome }, 0);
+  for (const outcome of ['applied', 'noop', 'rejected', 'failed', 'suspended', 'rolling']) total.inc({ outcome }, 0);
   fetchFailures.inc(0);
 
   reconciler.onRun((result, status) => {

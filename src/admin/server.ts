@@ -8,6 +8,7 @@ import { appliedConfig } from './config-view';
 import { EventStream } from './events';
 import { bearerChecker, crossSiteRefusal, hostAllowed, hostRule } from './guard';
 import { asset, ASSET_PATHS, PAGE_HEADERS } from './ui-assets';
+import { rolloutRoutes } from './rollout-routes';
 import { webhookRoute, type WebhookOptions } from './webhook';
 
 /** The proxy as the admin server sees it. */
@@ -68,6 +69,7 @@ export async function startAdmin(opts: AdminOptions, deps: { reconciler: Reconci
     },
     'POST /webhook': webhookRoute(opts.webhook, () => void reconciler.trigger('webhook'), log),
     'GET /events': (req, res) => events.handle(req, res),
+    ...rolloutRoutes(reconciler),
   };
   // The web view: its page and files, and the event stream behind it (long-lived: no request timeout applies once the request is in).
   const events = new EventStream({ status: () => reconciler.status(), snapshot: () => proxy.snapshot(), tokenRequired: checkBearer !== null }, log);

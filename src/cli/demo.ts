@@ -12,11 +12,12 @@ import { connectAndSend, LineClient } from '../proxy/client';
 import { adminRequest } from './admin-client';
 import { portArg } from './options';
 import { clientCommand, withDemoPorts } from './demo-steps';
+import { runRolloutDemo } from './demo-rollout';
 
 const EXAMPLE = join(__dirname, '..', '..', 'config-repo-example');
 const MAIN = join(__dirname, 'main.js');
 
-interface DemoFlags { port: number; admin: number; v1: number; v2: number; keep: boolean }
+interface DemoFlags { port: number; admin: number; v1: number; v2: number; v3: number; keep: boolean; rollout?: boolean }
 
 /** Adds the `demo` command; exit 0 when every step behaved as the walkthrough says, 1 otherwise. */
 export function registerDemo(program: Command): void {
@@ -26,8 +27,16 @@ export function registerDemo(program: Command): void {
     .addOption(new Option('--admin <n>', 'admin port').default(15000).argParser(portArg))
     .addOption(new Option('--v1 <n>', 'port of the v1 backend').default(9000).argParser(portArg))
     .addOption(new Option('--v2 <n>', 'port of the v2 backend').default(9001).argParser(portArg))
+    .addOption(new Option('--v3 <n>', 'port of the broken v3 (nothing listens there; --rollout)').default(9002).argParser(portArg))
     .addOption(new Option('--keep', 'keep the temporary repo and logs'))
-    .action(async (flags: DemoFlags) => {
+    .addOption(new Option('--rollout', 'the progressive-rollout walkthrough instead (same as `tcpshift demo rollout`)'))
+    .argument('[walkthrough]', '`rollout`: v1 → v2 in health-gated steps, then a broken v3 rolled back by itself')
+    .action(async (walkthrough: string | undefined, flags: DemoFlags) => {
+      if (flags.rollout || walkthrough === 'rollout') process.exit((await runRolloutDemo(flags)) ? 0 : 1);
+      if (walkthrough !== undefined) {
+        process.stderr.write(`error: unknown walkthrough ${JSON.stringify(walkthrough)} (known: rollout)\n`);
+        process.exit(2);
+      }
       const demo = new Demo(flags);
       let ok = false;
       try {

@@ -1,5 +1,7 @@
 /** What `tcpshift diff` prints: the report of two desired states, for people and for machines. Pure. */
 import { renderChanges, summarizeChanges } from '../diff/render';
+import { withPlans } from '../diff/rollout-plan';
+import type { RoutingTable } from '../model/types';
 import type { Change, ChangeSummary } from '../diff/types';
 import { formatDiagnostic, type Diagnostic } from '../errors';
 
@@ -13,7 +15,7 @@ export interface DiffSide {
 
 /** The outcome of a diff: the changes, or every error that made one side invalid. */
 export type DiffReport =
-  | { readonly ok: true; readonly base: DiffSide; readonly head: DiffSide; readonly changes: readonly Change[] }
+  | { readonly ok: true; readonly base: DiffSide; readonly head: DiffSide; readonly changes: readonly Change[]; readonly desired?: RoutingTable }
   | { readonly ok: false; readonly base: DiffSide; readonly head: DiffSide; readonly invalid: 'base' | 'head'; readonly diagnostics: readonly Diagnostic[] };
 
 /** The `-o json|yaml` document: one shape whatever happened (`error` null and `diagnostics` [] when the diff ran). */
@@ -39,7 +41,7 @@ export function diffJson(r: DiffReport | { readonly base: DiffSide; readonly hea
   }
   return {
     base: r.base, head: r.head, changed: r.changes.length > 0, summary: summarizeChanges(r.changes), changes: r.changes,
-    lines: renderChanges(r.changes), error: null, diagnostics: [],
+    lines: changeLines(r), error: null, diagnostics: [],
   };
 }
 
@@ -53,7 +55,13 @@ export function renderDiff(r: DiffReport): string[] {
     return lines;
   }
   if (r.changes.length === 0) return [...lines, 'no changes'];
-  return [...lines, ...renderChanges(r.changes), summaryLine(summarizeChanges(r.changes))];
+  return [...lines, ...changeLines(r), summaryLine(summarizeChanges(r.changes))];
+}
+
+/** The change lines, each governed weight line followed by its rollout plan. */
+function changeLines(r: Extract<DiffReport, { ok: true }>): string[] {
+  const lines = renderChanges(r.changes);
+  return r.desired ? withPlans(lines, r.changes, r.desired) : lines;
 }
 
 /** `origin/main (1a2b3c4d5e6f)`, or the folder name. */

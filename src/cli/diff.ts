@@ -84,7 +84,7 @@ export function compare(base: Loaded, head: Loaded, opts: CompileOptions, limits
   }
   const h = buildDesired({ files: head.files, ...(head.missing !== null ? { missingPath: head.missing } : {}) }, opts, limits, { cache });
   if (!h.ok) return { ok: false, ...sides, invalid: 'head', diagnostics: h.diagnostics };
-  return { ok: true, ...sides, changes: diff(before, h.table) };
+  return { ok: true, ...sides, changes: diff(before, h.table), desired: h.table };
 }
 
 async function loadDir(dir: string, limits: ReadLimits): Promise<Loaded> {

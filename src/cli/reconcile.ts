@@ -15,7 +15,7 @@ export function registerReconcile(program: Command): void {
         const r = await adminRequest<RunResult>(adminUrl(flags.admin), '/reconcile', { method: 'POST', ...(flags.adminToken ? { token: flags.adminToken } : {}) });
         process.stdout.write(`${r.outcome} ${r.revision ?? '-'} in ${r.durationMs}ms${r.error ? `: ${r.error}` : ''}\n`);
         for (const line of [...r.changes, ...(r.errors ?? [])]) process.stdout.write(`  ${line}\n`);
-        process.exit(r.outcome === 'applied' || r.outcome === 'noop' || r.outcome === 'suspended' ? 0 : 1);
+        process.exit(r.outcome === 'applied' || r.outcome === 'noop' || r.outcome === 'suspended' || r.outcome === 'rolling' ? 0 : 1);
       } catch (err) {
         process.stderr.write(`error: ${(err as Error).message}\n`);
         process.exit(1);

@@ -2,12 +2,21 @@
 import { formatPercent } from '../diff/render';
 import { formatDiagnostic } from '../errors';
 import type { ProxySnapshot } from '../proxy/snapshot';
+import type { RolloutStatus } from '../reconcile/rollout-state';
 import type { ReconcileStatus } from '../reconcile/status';
 
 /** GET /status: the reconciler's status, the proxy's snapshot and the replica's name (`--instance`; null when unnamed). */
 export type StatusDocument = ReconcileStatus & ProxySnapshot & { readonly instance?: string | null };
 
 const short = (rev: string | null) => (rev ? (/^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 12) : rev) : '-');
+
+/** `default/tcp-echo Progressing step 2/4 80/20, next step 10:03:00Z, checks connect-failures 0% ok, smoke HTTP 200 ok`. */
+export function rolloutSummary(r: RolloutStatus): string {
+  const shares = Object.values(r.shares).map((v) => String(v)).join('/');
+  const checks = r.checks.length === 0 ? 'no checks yet' : `checks ${r.checks.map((c) => `${c.name} ${c.value} ${c.ok ? 'ok' : 'FAILED'}`).join(', ')}`;
+  const next = r.nextStepAt ? `, next step at ${r.nextStepAt}` : '';
+  return `${r.target} ${r.phase} step ${r.step}/${r.steps} ${shares}${next}, ${checks}${r.message ? ` — ${r.message}` : ''}  (${short(r.revision)})`;
+}
 
 /** Returns the lines of the human summary. */
 export function renderStatus(s: StatusDocument): string[] {
@@ -22,6 +31,7 @@ export function renderStatus(s: StatusDocument): string[] {
   ];
   if (s.lastAppliedSigner) lines.push(`Signed by:  ${s.lastAppliedSigner}`);
   if (s.reconciling) lines.push(`Reconciling: ${short(s.reconciling.revision)}  step ${s.reconciling.step}  since ${s.reconciling.since}`);
+  for (const r of s.rollouts ?? []) lines.push(`Rollout:    ${rolloutSummary(r)}`);
   if (s.pinned) lines.push(`Pinned:     ${s.pinned}  (--revision: the branch head is not followed)`);
   if (s.suspended) {
     lines.push(`Suspended:  since ${s.suspendedAt ?? '-'} (${s.suspendedReason ?? 'manual'}); ${s.pendingRevision ? `would apply ${short(s.pendingRevision)}` : 'nothing new to apply'}  — tcpshift resume`);

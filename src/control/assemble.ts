@@ -53,7 +53,7 @@ export class Assembler {
     });
     const resources = this.fileOrder.flatMap((p) => this.files.get(p) ?? []);
     this.gen = delta.gen;
-    this.table = Object.freeze({ listeners: Object.freeze(listeners) });
+    this.table = Object.freeze({ listeners: Object.freeze(listeners), ...(delta.rollouts ? { rollouts: deepFreeze(delta.rollouts) } : {}) });
     return { gen: delta.gen, table: this.table, resources };
   }
 

@@ -73,6 +73,7 @@ export class IncrementalBuild {
       ...(sameOrder ? {} : { order: keys }),
       files: fileDelta,
       ...(sameFiles ? {} : { fileOrder }),
+      ...(table.rollouts ? { rollouts: table.rollouts } : {}),
       // Unchanged listeners add no change: diffing only the others is the whole diff, at O(change).
       changes: diff(prev ? { listeners: before } : null, { listeners: changed }),
     };

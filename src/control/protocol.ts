@@ -2,7 +2,7 @@
 import type { Change } from '../diff/types';
 import type { Diagnostic } from '../errors';
 import type { ManifestFile, ReadLimits, Resource } from '../manifest/types';
-import type { CompileOptions, Listener } from '../model/types';
+import type { CompileOptions, Listener, RoutingTable } from '../model/types';
 
 /** Given once, when the worker starts. */
 export interface WorkerConfig {
@@ -36,6 +36,8 @@ export interface TableDelta {
   readonly files: readonly (readonly [string, readonly Resource[]])[];
   /** Every file holding resources, in order; absent when that list is `base`'s. */
   readonly fileOrder?: readonly string[];
+  /** The commit's rollout policies, whole (small; absent when there are none). */
+  readonly rollouts?: RoutingTable['rollouts'];
   /** diff(base table, this table); with `base` null, against no table. */
   readonly changes: readonly Change[];
 }

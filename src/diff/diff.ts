@@ -57,13 +57,15 @@ function listenerChanges(old: Listener, now: Listener): Change[] {
   const out: Change[] = [];
   const o = old.route;
   const n = now.route;
-  if (o.virtualService !== n.virtualService || o.rule !== n.rule || old.gateway !== now.gateway || old.portName !== now.portName) {
+  const conns = { old: connectionsText(o.connections), new: connectionsText(n.connections) };
+  if (o.virtualService !== n.virtualService || o.rule !== n.rule || old.gateway !== now.gateway || old.portName !== now.portName || conns.old !== conns.new) {
     out.push({
       type: 'route-changed', listener: now.key,
       virtualService: { old: o.virtualService, new: n.virtualService },
       rule: { old: o.rule, new: n.rule },
       gateway: { old: old.gateway, new: now.gateway },
       portName: { old: old.portName, new: now.portName },
+      ...(conns.old !== conns.new ? { connections: conns } : {}),
     });
   }
   const weights = weightDeltas(o.destinations, n.destinations);
@@ -150,4 +152,12 @@ export function sameData(a: unknown, b: unknown): boolean {
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
   return ka.every((k) => Object.prototype.hasOwnProperty.call(rb, k) && sameData(ra[k], rb[k]));
+}
+
+/** One line for a route's connection policy (what governs its open connections), `none` without one. */
+function connectionsText(c: Listener['route']['connections']): string {
+  if (c === undefined) return 'none';
+  const parts = [c.rebalance ? `rebalance ${c.maxClosesPerSecond}/s idle ${c.closeWhenIdleForMs}ms drainAfter ${c.drainAfterMs}ms` : 'no rebalance'];
+  if (c.stickiness !== 'none') parts.push(`sticky ${c.stickiness}`);
+  return parts.join(', ');
 }

@@ -107,6 +107,7 @@ function routeParts(c: RouteChanged): string[] {
   }
   if (c.gateway.old !== c.gateway.new) parts.push(`gateway ${c.gateway.old} → ${c.gateway.new}`);
   if (c.portName.old !== c.portName.new) parts.push(`port name ${c.portName.old} → ${c.portName.new}`);
+  if (c.connections) parts.push(`connections ${c.connections.old} → ${c.connections.new}`);
   return parts;
 }
 

@@ -70,6 +70,8 @@ export interface RouteChanged {
   readonly rule: Delta<number>;
   readonly gateway: Delta<string>;
   readonly portName: Delta<string>;
+  /** How open connections are governed (`rebalance …, sticky …` or `none`), when that changed. */
+  readonly connections?: Delta<string>;
 }
 
 /** Destinations whose weight or share changed, or that entered or left the route. */

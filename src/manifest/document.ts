@@ -7,7 +7,10 @@ import { readGateway } from './gateway';
 import { checkName } from './names';
 import { DocReader } from './reader';
 import { readServiceEntry } from './serviceentry';
-import { ISTIO_GROUP, ISTIO_VERSIONS, KINDS, type Kind, type Metadata, type Resource } from './types';
+import { readRolloutPolicy } from './rolloutpolicy';
+import {
+  ISTIO_GROUP, ISTIO_VERSIONS, KINDS, TCPSHIFT_GROUP, TCPSHIFT_KINDS, TCPSHIFT_VERSIONS, type Kind, type Metadata, type Resource,
+} from './types';
 import { readVirtualService } from './virtualservice';
 import type { YamlDoc } from './yaml';
 
@@ -38,6 +41,7 @@ function readResource(r: DocReader, y: YamlDoc): Resource | undefined {
   if (kind === undefined || apiVersion === undefined) return undefined;
 
   const [group, version] = splitApiVersion(apiVersion);
+  if (group === TCPSHIFT_GROUP) return readTcpshiftKind(r, root, kind, apiVersion, version, y.raw);
   if (group === ISTIO_GROUP && !ISTIO_NETWORKING_KINDS.includes(kind)) {
     r.report('kind', Codes.UNKNOWN_KIND, `${kind} is not a kind of ${ISTIO_GROUP} (tcpshift reads ${KINDS.join(', ')})`);
     return undefined;
@@ -54,14 +58,32 @@ function readResource(r: DocReader, y: YamlDoc): Resource | undefined {
     return undefined;
   }
 
-  const metadata = readMetadata(root, kind as Kind);
+  return withBody(r, root, kind as Kind, apiVersion, y.raw);
+}
+
+/** A kind of group tcpshift.io (UNKNOWN_KIND / UNKNOWN_API_VERSION when it has no such kind or version). */
+function readTcpshiftKind(r: DocReader, root: Obj, kind: string, apiVersion: string, version: string, raw: unknown): Resource | undefined {
+  if (!(TCPSHIFT_KINDS as readonly string[]).includes(kind)) {
+    r.report('kind', Codes.UNKNOWN_KIND, `${kind} is not a kind of ${TCPSHIFT_GROUP} (tcpshift reads ${TCPSHIFT_KINDS.join(', ')})`);
+    return undefined;
+  }
+  if (!TCPSHIFT_VERSIONS.includes(version)) {
+    r.report('apiVersion', Codes.UNKNOWN_API_VERSION,
+      `apiVersion ${apiVersion} is not a known version of ${kind} (known: ${TCPSHIFT_VERSIONS.join(', ')})`);
+    return undefined;
+  }
+  return withBody(r, root, kind as Kind, apiVersion, raw);
+}
+
+function withBody(r: DocReader, root: Obj, kind: Kind, apiVersion: string, raw: unknown): Resource | undefined {
+  const metadata = readMetadata(root, kind);
   const specField = root.get('spec');
   const spec = specField ? asObj(r, specField) : new Obj(r, 'spec', {}, undefined);
   root.ignore('status');
   root.done();
   if (!metadata || !spec) return undefined;
-  const base = { apiVersion, metadata, file: r.file, line: r.line, col: r.col, positions: r.positions, raw: y.raw };
-  return withSpec(kind as Kind, spec, base);
+  const base = { apiVersion, metadata, file: r.file, line: r.line, col: r.col, positions: r.positions, raw };
+  return withSpec(kind, spec, base);
 }
 
 function withSpec(kind: Kind, spec: Obj, base: Omit<Resource, 'kind' | 'spec'>): Resource | undefined {
@@ -76,6 +98,8 @@ function withSpec(kind: Kind, spec: Obj, base: Omit<Resource, 'kind' | 'spec'>):
     }
     case 'ServiceEntry':
       return { ...base, kind, spec: readServiceEntry(spec) };
+    case 'RolloutPolicy':
+      return { ...base, kind, spec: readRolloutPolicy(spec) };
   }
 }
 

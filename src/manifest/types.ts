@@ -28,11 +28,18 @@ export interface ReadLimits {
 
 export const DEFAULT_LIMITS: ReadLimits = Object.freeze({ maxFileBytes: 1 << 20, maxTotalBytes: 16 << 20 });
 
-/** Kinds tcpshift understands, all in group networking.istio.io. */
-export type Kind = 'Gateway' | 'VirtualService' | 'DestinationRule' | 'ServiceEntry';
-export const KINDS: readonly Kind[] = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry'];
+/** Istio kinds tcpshift understands, all in group networking.istio.io. */
+export type IstioKind = 'Gateway' | 'VirtualService' | 'DestinationRule' | 'ServiceEntry';
+export const KINDS: readonly IstioKind[] = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry'];
 export const ISTIO_GROUP = 'networking.istio.io';
 export const ISTIO_VERSIONS: readonly string[] = ['v1', 'v1beta1', 'v1alpha3'];
+/** tcpshift's own kinds, in group tcpshift.io. */
+export type TcpshiftKind = 'RolloutPolicy';
+export const TCPSHIFT_KINDS: readonly TcpshiftKind[] = ['RolloutPolicy'];
+export const TCPSHIFT_GROUP = 'tcpshift.io';
+export const TCPSHIFT_VERSIONS: readonly string[] = ['v1alpha1'];
+/** Every kind tcpshift reads. */
+export type Kind = IstioKind | TcpshiftKind;
 
 /** `[line, col]`, both 1-based. */
 export type LineCol = readonly [number, number];
@@ -173,4 +180,47 @@ export interface ServiceEntrySpec {
 }
 export type ServiceEntry = ResourceBase<'ServiceEntry', ServiceEntrySpec>;
 
-export type Resource = Gateway | VirtualService | DestinationRule | ServiceEntry;
+// ---------- RolloutPolicy (tcpshift.io/v1alpha1) ----------
+export interface RolloutWebhookSpec {
+  readonly index: number;
+  readonly name: string;
+  readonly url: string;
+  readonly timeoutMs?: number;
+}
+export interface RolloutPrometheusSpec {
+  readonly index: number;
+  readonly name: string;
+  readonly address: string;
+  readonly query: string;
+  readonly min?: number;
+  readonly max?: number;
+}
+export interface RolloutAnalysisSpec {
+  readonly intervalMs?: number;
+  readonly threshold?: number;
+  readonly minConnections?: number;
+  readonly maxConnectFailurePercent?: number;
+  readonly maxFailedPercent?: number;
+  readonly webhooks: readonly RolloutWebhookSpec[];
+  readonly prometheus: readonly RolloutPrometheusSpec[];
+}
+/** How open connections follow a weight change (issue 10; the mechanics live in the proxy). */
+export interface RolloutConnectionsSpec {
+  readonly rebalance?: boolean;
+  readonly maxClosesPerSecond?: number;
+  readonly closeWhenIdleForMs?: number;
+  readonly drainAfterMs?: number;
+}
+export interface RolloutPolicySpec {
+  /** Names of governed VirtualServices (same namespace); absent = every VirtualService of the namespace. */
+  readonly targetRefs?: readonly { readonly index: number; readonly name: string }[];
+  /** Percent of the shift done at each step (strictly increasing, 1–99; 100 is implied); absent = at once. */
+  readonly steps?: readonly number[];
+  readonly stepDurationMs?: number;
+  readonly analysis?: RolloutAnalysisSpec;
+  readonly connections?: RolloutConnectionsSpec;
+  readonly stickiness?: 'sourceIP';
+}
+export type RolloutPolicy = ResourceBase<'RolloutPolicy', RolloutPolicySpec>;
+
+export type Resource = Gateway | VirtualService | DestinationRule | ServiceEntry | RolloutPolicy;

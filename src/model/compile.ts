@@ -6,6 +6,9 @@ import { resolveRoute } from './destinations';
 import { deepFreeze } from './freeze';
 import { gatewayListeners, type ListenerCandidate } from './listeners';
 import { indexServices } from './services';
+import { compilePolicies } from '../rollout/compile-policy';
+import { connectionsFor } from '../rollout/connections';
+import { withConnectionPolicies } from './connections';
 import type { CompileOptions, Destination, Listener, RoutingTable } from './types';
 
 /** A table, or the reasons there is none. Warnings ride along either way. */
@@ -24,8 +27,11 @@ export function compile(resources: readonly Resource[], opts: CompileOptions): C
   const known = new Set(gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`));
   const rules = compileRules(of('VirtualService') as VirtualService[], known, index, out);
   const listeners = bindRoutes(candidates, rules, out);
+  const rollouts = compilePolicies(unique, out);
   if (out.some((d) => d.severity === 'error')) return { ok: false, diagnostics: out };
-  return { ok: true, table: deepFreeze({ listeners }), diagnostics: out };
+  // A RolloutPolicy's `connections`/`stickiness` travel with the routes it governs (the proxy reads them per listener).
+  const governed = rollouts.length > 0 ? withConnectionPolicies({ listeners }, (l) => connectionsFor(rollouts, l.route.virtualService)).listeners : listeners;
+  return { ok: true, table: deepFreeze({ listeners: governed, ...(rollouts.length > 0 ? { rollouts } : {}) }), diagnostics: out };
 }
 
 /** Each (kind, namespace, name) once; later copies are DUPLICATE_RESOURCE naming the first file. */

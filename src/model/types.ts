@@ -4,6 +4,7 @@
  * counters) lives in the proxy, keyed by the `key` fields below.
  */
 import type { LoadBalancerKind } from '../manifest/types';
+import type { CompiledRolloutPolicy } from '../rollout/policy';
 
 /** A backend address as dialled. */
 export interface Endpoint {
@@ -104,6 +105,8 @@ export interface Listener {
 /** The whole routing table, in listener-key order. */
 export interface RoutingTable {
   readonly listeners: readonly Listener[];
+  /** The commit's RolloutPolicies (absent when it has none); the proxy ignores them, the reconciler walks by them. */
+  readonly rollouts?: readonly CompiledRolloutPolicy[];
 }
 
 /** Options that shape compilation (from CLI flags). */

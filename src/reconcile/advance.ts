@@ -7,6 +7,7 @@ import { renderChanges } from '../diff/render';
 import { ApplyError, FetchError, Reasons, TcpshiftError, type NextAction, type Reason } from '../errors';
 import type { Attempted, ReconcileState } from './context';
 import { addHistory, type HistoryEntry } from './history';
+import { historyLine, type ActiveRollout } from './rollout-state';
 import type { Outcome } from './status';
 import type { Run } from './steps';
 import type { Suspension } from './suspension';
@@ -34,12 +35,20 @@ export type ReconcileEvent =
   | { readonly type: 'step'; readonly step: string; readonly revision: string | null }
   | { readonly type: 'finished'; readonly at: string; readonly run: Run; readonly error: RunError | null }
   | { readonly type: 'suspended'; readonly suspension: Suspension }
-  | { readonly type: 'resumed' };
+  | { readonly type: 'resumed' }
+  /** A rollout's steps or checks moved (the served table already swapped). */
+  | { readonly type: 'rollout'; readonly rollout: ActiveRollout }
+  /** A persisted rollout continues after a restart (its step's table is served again). */
+  | { readonly type: 'rollout-restored'; readonly at: string; readonly rollout: ActiveRollout }
+  /** Every target reached its last step: the rollout's revision is the applied one from `at`. */
+  | { readonly type: 'rollout-succeeded'; readonly at: string; readonly rollout: ActiveRollout }
+  /** A target aborted: the applied revision serves again; the rollout's revision is treated as rejected. */
+  | { readonly type: 'rollout-aborted'; readonly at: string; readonly rollout: ActiveRollout; readonly message: string };
 
 /** Nothing applied, nothing attempted, no run yet. */
 export const INITIAL_STATE: ReconcileState = {
   applied: null, attempted: null, fetchError: null, fetchFailures: 0, lastOutcome: null, lastRunAt: null, lastChanges: [],
-  suspended: null, pendingRevision: null, reconciling: null, history: [],
+  suspended: null, pendingRevision: null, reconciling: null, history: [], rollout: null,
 };
 
 /** How a run ended: a classified error makes it `rejected` (validation) or `failed`; otherwise what the steps set, or `noop`. */
@@ -63,7 +72,37 @@ export function advance(s: ReconcileState, event: ReconcileEvent): ReconcileStat
       return restored(s, event.run, event.at, event.history);
     case 'finished':
       return finished(s, event.run, event.at, event.error);
+    case 'rollout':
+      return s.rollout?.revision === event.rollout.revision ? { ...s, rollout: event.rollout } : s;
+    case 'rollout-restored':
+      return {
+        ...s, rollout: event.rollout,
+        attempted: { revision: event.rollout.revision, at: event.at, outcome: 'applied', error: null, diagnostics: [] },
+      };
+    case 'rollout-succeeded':
+      return rolloutSucceeded(s, event.rollout, event.at);
+    case 'rollout-aborted':
+      return s.rollout?.revision === event.rollout.revision ? {
+        ...s, rollout: event.rollout,
+        attempted: {
+          revision: event.rollout.revision, at: event.at, outcome: 'rejected',
+          error: { reason: Reasons.RolloutAborted, message: event.message }, diagnostics: s.attempted?.diagnostics ?? [],
+        },
+      } : s;
   }
+}
+
+function rolloutSucceeded(s: ReconcileState, r: ActiveRollout, at: string): ReconcileState {
+  if (s.rollout?.revision !== r.revision) return s;
+  const changes = [...r.changes, ...r.targets.map(historyLine)];
+  const c = r.pending.commit;
+  return {
+    ...s, rollout: r, applied: { ...r.pending, at }, lastChanges: changes,
+    attempted: { revision: r.revision, at, outcome: 'applied', error: null, diagnostics: s.attempted?.diagnostics ?? [] },
+    history: addHistory(s.history, {
+      revision: r.revision, appliedAt: at, author: c?.author ?? null, date: c?.date ?? null, subject: c?.subject ?? null, changes, trigger: r.trigger,
+    }),
+  };
 }
 
 function finished(s: ReconcileState, run: Run, at: string, error: RunError | null): ReconcileState {
@@ -73,6 +112,12 @@ function finished(s: ReconcileState, run: Run, at: string, error: RunError | nul
   const next: ReconcileState = {
     ...ended, fetchFailures: 0, fetchError: null, pendingRevision: outcome === 'suspended' ? run.revision ?? null : null,
   };
+  if (outcome === 'rolling' && run.rollout) {
+    return {
+      ...next, rollout: run.rollout,
+      attempted: { revision: run.rollout.revision, at, outcome: 'applied', error: null, diagnostics: run.diagnostics ?? [] },
+    };
+  }
   if (!run.attempt || run.revision === undefined || (outcome !== 'applied' && outcome !== 'rejected' && outcome !== 'failed')) return next;
   const attempted: Attempted = {
     revision: run.revision, at, outcome, error: error ? { reason: error.reason, message: error.message } : null, diagnostics: run.diagnostics ?? [],
@@ -80,7 +125,7 @@ function finished(s: ReconcileState, run: Run, at: string, error: RunError | nul
   if (outcome !== 'applied' || !run.applied) return { ...next, attempted };
   const changes = renderChanges(run.changes ?? []);
   return {
-    ...next, attempted, applied: { ...run.applied, at }, lastChanges: changes,
+    ...next, attempted, rollout: null, applied: { ...run.applied, at }, lastChanges: changes,
     history: addHistory(s.history, entryOf(run, at, changes)),
   };
 }

@@ -5,7 +5,9 @@ import type { ManifestFile, ReadLimits, Resource } from '../manifest/types';
 import type { Desired } from '../model/desired';
 import type { CompileOptions, RoutingTable } from '../model/types';
 import type { Snapshot, Source } from '../source/types';
+import type { CountersSnapshot } from '../proxy/counters';
 import type { HistoryEntry } from './history';
+import type { ActiveRollout } from './rollout-state';
 import type { Suspension } from './suspension';
 import type { Outcome } from './status';
 
@@ -13,6 +15,8 @@ import type { Outcome } from './status';
 export interface TableSink {
   /** Binds new listeners, then swaps the table in one assignment; throws ApplyError leaving the old table serving. */
   swap(table: RoutingTable): Promise<void>;
+  /** The proxy's connection counters (a rollout's own checks read them); absent = those checks see no traffic. */
+  counters?(): CountersSnapshot;
 }
 
 /** Turns a snapshot into the desired state (in-process by default); never rejects on bad input, only returns diagnostics. */
@@ -29,6 +33,10 @@ export interface ReconcilerOptions {
   readonly revision?: string;
   /** Who parses, validates and compiles a snapshot; default: buildDesired on this thread. */
   readonly build?: Builder;
+  /** The clock of rollouts (epoch ms); default Date.now. Injected by tests. */
+  readonly now?: () => number;
+  /** How often a rollout's timer looks at its steps and checks; default 1 s (tests: less). */
+  readonly rolloutTickMs?: number;
 }
 
 /** The revision that is serving. */
@@ -76,6 +84,8 @@ export interface ReconcileState {
   readonly reconciling: Reconciling | null;
   /** Applied revisions, newest first (persisted with the applied state). */
   readonly history: readonly HistoryEntry[];
+  /** The revision a progressive rollout walks toward (kept after it ends, for status), or null. */
+  readonly rollout: ActiveRollout | null;
 }
 
 export interface ReconcilerContext {
@@ -86,4 +96,6 @@ export interface ReconcilerContext {
   readonly build: Builder;
   /** The bookkeeping as it is now (read it again after every await). */
   readonly state: () => ReconcileState;
+  /** The rollout clock (epoch ms). */
+  readonly now: () => number;
 }

@@ -15,6 +15,9 @@ import { loadApplied, saveApplied } from './state';
 import { persistSuspension, restoreSuspension } from './suspension';
 import { statusOf, type Outcome, type ReconcileStatus } from './status';
 import { RESTORE_STEPS, runSteps, STEPS, type Run } from './steps';
+import { RolloutDriver, type RolloutCommand } from './rollout-driver';
+import { persistedOf, restoreRollout } from './rollout-persist';
+import { rolloutLine } from './rollout-state';
 
 /** What a run reports when it ends. */
 export interface RunResult {
@@ -45,10 +48,35 @@ export class Reconciler {
   private unwatch: (() => Promise<void>) | null = null;
   private stopped = true;
   private readonly observers: RunObserver[] = [];
+  /** Rollout rounds and commands, one at a time and never during a run. */
+  private rolloutWork: Promise<unknown> = Promise.resolve();
+  private readonly rollouts: RolloutDriver;
 
   constructor(source: Source, proxy: TableSink, log: Logger, readonly options: ReconcilerOptions) {
     const build = options.build ?? (async (s: Snapshot) => buildDesired(s, options.compile, options.limits));
-    this.ctx = { source, proxy, log, options, build, state: () => this.state };
+    this.ctx = { source, proxy, log, options, build, state: () => this.state, now: options.now ?? Date.now };
+    this.rollouts = new RolloutDriver({
+      ctx: this.ctx, log, state: () => this.state, advance: (e) => this.advance(e),
+      exclusive: (op) => this.exclusive(op), persist: () => this.persistApplied(),
+    });
+  }
+
+  /** A manual rollout command (pause, resume, promote, abort); false when no rollout is in progress. */
+  rollout(cmd: RolloutCommand): Promise<boolean> {
+    return this.rollouts.command(cmd);
+  }
+
+  /** Rollout check results counted so far, by target, check and result (metrics). */
+  rolloutCheckTotals(): ReturnType<RolloutDriver['checkTotals']> {
+    return this.rollouts.checkTotals();
+  }
+
+  /** Runs `op` after the run in flight, chained so a run that starts meanwhile waits for it (runOnce awaits rolloutWork). */
+  private async exclusive<T>(op: () => Promise<T>): Promise<T> {
+    while (this.running) await this.running.catch(() => undefined);
+    const done = this.rolloutWork.then(op);
+    this.rolloutWork = done.catch(() => undefined);
+    return done;
   }
 
   /** Registers a callback run after every reconcile. */
@@ -78,6 +106,11 @@ export class Reconciler {
       if (err !== null) throw err;
       this.advance({ type: 'restored', at: saved.appliedAt, run, history: saved.history ?? [] });
       this.ctx.log.info({ revision: saved.revision, listeners: run.table?.listeners.length ?? 0 }, 'serving the persisted revision until Git answers');
+      if (saved.rollout) {
+        const rollout = await restoreRollout(this.ctx, saved.rollout)
+          .catch((err: unknown) => { this.ctx.log.error({ err }, 'could not continue the persisted rollout; serving the applied revision'); return null; });
+        if (rollout) this.advance({ type: 'rollout-restored', at: new Date().toISOString(), rollout });
+      }
       return true;
     } catch (err) {
       this.ctx.log.error({ err, stateDir: dir }, 'ignoring the persisted state; waiting for Git');
@@ -88,6 +121,7 @@ export class Reconciler {
   /** Starts polling (and watching, where the source can): the first run happens at once. */
   start(): void {
     this.stopped = false;
+    this.rollouts.start();
     if (this.ctx.source.watch) this.unwatch = this.ctx.source.watch(() => void this.trigger('watch'));
     void this.loop('start');
   }
@@ -95,12 +129,14 @@ export class Reconciler {
   /** Stops polling and watching; waits for a run in progress. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.rollouts.stop();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.unwatch?.();
     this.unwatch = null;
     await this.running?.catch(() => undefined);
     await this.queued?.catch(() => undefined);
+    await this.rolloutWork;
   }
 
   /**
@@ -194,11 +230,17 @@ export class Reconciler {
   }
 
   private async runOnce(trigger: string, force: boolean): Promise<RunResult> {
+    await this.rolloutWork;
     const run: Run = { trigger, force, startedAt: performance.now(), step: 'fetch' };
     this.advance({ type: 'started', at: new Date().toISOString() });
     const err = await runSteps(run, STEPS, this.ctx, (step) => this.advance({ type: 'step', step, revision: run.revision ?? null }));
     const result = this.record(run, err);
-    if (result.outcome === 'applied') await this.persistApplied();
+    if (result.outcome === 'rolling') {
+      for (const t of this.state.rollout?.targets ?? []) {
+        this.ctx.log.info({ target: t.target, revision: t.revision, step: t.step, steps: t.steps.length, line: rolloutLine(t) }, 'rollout started');
+      }
+    }
+    if (result.outcome === 'applied' || result.outcome === 'rolling') await this.persistApplied();
     return result;
   }
 
@@ -239,7 +281,7 @@ export class Reconciler {
     const a = this.state.applied;
     if (!dir || !a) return;
     try {
-      await saveApplied(dir, { revision: a.revision, appliedAt: a.at, files: a.files, commit: a.commit, history: this.state.history });
+      await saveApplied(dir, { revision: a.revision, appliedAt: a.at, files: a.files, commit: a.commit, history: this.state.history, rollout: persistedOf(this.state.rollout) });
     } catch (err) {
       this.ctx.log.warn({ err }, 'could not persist the applied state; a restart will wait for Git');
     }

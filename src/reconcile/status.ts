@@ -3,9 +3,10 @@ import type { Diagnostic, Reason } from '../errors';
 import { Reasons } from '../errors';
 import type { ReconcileState, Reconciling } from './context';
 import type { HistoryEntry } from './history';
+import { inProgress, rolloutLine, rolloutStatuses, type RolloutStatus } from './rollout-state';
 
 /** How one run ended (`suspended`: a new revision was fetched but not applied). */
-export type Outcome = 'applied' | 'noop' | 'rejected' | 'failed' | 'suspended';
+export type Outcome = 'applied' | 'noop' | 'rejected' | 'failed' | 'suspended' | 'rolling';
 
 /** What `/status` and `tcpshift status` show (listeners are added by the admin server from the proxy). */
 export interface ReconcileStatus {
@@ -45,6 +46,8 @@ export interface ReconcileStatus {
   pinned: string | null;
   /** The last applied revisions, newest first. */
   history: HistoryEntry[];
+  /** The progressive rollout of the last revision that needed one, per governed VirtualService (kept after it ends). */
+  rollouts: RolloutStatus[];
 }
 
 /** A fresh status: nothing applied yet. */
@@ -72,6 +75,7 @@ export function initialStatus(source: string): ReconcileStatus {
     pendingRevision: null,
     pinned: null,
     history: [],
+    rollouts: [],
   };
 }
 
@@ -96,9 +100,13 @@ export function statusOf(s: ReconcileState, source: string, pinned: string | nul
   const attemptError = s.attempted?.error ?? null;
   st.ready = s.applied !== null && attemptError === null;
   const serving = s.applied ? `serving revision ${s.applied.revision}${pinned ? ' (pinned by --revision)' : ''}` : 'nothing applied yet';
+  st.rollouts = rolloutStatuses(s.rollout);
   if (s.reconciling?.revision) {
     st.reason = Reasons.Progressing;
     st.message = `reconciling revision ${s.reconciling.revision} (step ${s.reconciling.step}) since ${s.reconciling.since}; ${serving}`;
+  } else if (s.rollout && inProgress(s.rollout)) {
+    st.reason = Reasons.RolloutProgressing;
+    st.message = `rolling out revision ${s.rollout.revision}: ${s.rollout.targets.map(rolloutLine).join('; ')}; ${serving}`;
   } else if (s.fetchError) {
     st.reason = Reasons.FetchFailed;
     st.message = s.fetchError;

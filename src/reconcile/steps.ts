@@ -10,6 +10,8 @@ import type { Resource } from '../manifest/types';
 import type { RoutingTable } from '../model/types';
 import type { Snapshot } from '../source/types';
 import type { Applied, ReconcilerContext } from './context';
+import { renderChanges } from '../diff/render';
+import { inProgress, planRollouts, tableFor, type ActiveRollout } from './rollout-state';
 import type { Outcome } from './status';
 
 /** What one run has learnt so far. */
@@ -31,6 +33,8 @@ export interface Run {
   diffed?: { readonly against: RoutingTable | null; readonly changes: readonly Change[] };
   /** The new serving revision (its time is the run's end, set by advance). */
   applied?: Omit<Applied, 'at'>;
+  /** Set when the revision changes governed weights: it is rolled out in steps, not applied at once. */
+  rollout?: ActiveRollout;
   outcome?: Outcome;
 }
 
@@ -47,6 +51,7 @@ export const fetchStep: Step = async (run, ctx) => {
   const s = ctx.state();
   const tried = s.attempted?.revision === run.revision && s.attempted.outcome !== 'applied' ? s.attempted : null;
   if (run.revision === s.applied?.revision) run.outcome = 'noop';
+  else if (s.rollout?.revision === run.revision && inProgress(s.rollout)) run.outcome = 'noop';
   else if (tried && !(run.force && tried.outcome === 'failed')) run.outcome = run.force && tried.outcome === 'rejected' ? 'rejected' : 'noop';
   else if (s.suspended) run.outcome = 'suspended';
 };
@@ -91,9 +96,35 @@ export const admitStep: Step = async (run, ctx) => {
   if (ctx.state().suspended) run.outcome = 'suspended';
 };
 
-/** Swaps the proxy's table (binding new listeners first) unless nothing changed. */
+/**
+ * Plans a progressive rollout when the revision changes the shares of a governed route from those served
+ * now (during a rollout: the step's); everything else in the commit is served at once either way.
+ */
+export const rolloutStep: Step = async (run, ctx) => {
+  const s = ctx.state();
+  const table = need(run.table);
+  const served = s.rollout && inProgress(s.rollout) ? tableFor(s.rollout.pending.table, s.rollout.targets) : s.applied?.table ?? null;
+  const targets = planRollouts(table, served, need(run.revision), ctx.now());
+  if (targets.length === 0) return;
+  const snapshot = need(run.snapshot);
+  run.rollout = {
+    revision: need(run.revision), trigger: run.trigger, changes: renderChanges(need(run.changes)), targets,
+    pending: { revision: need(run.revision), table, resources: need(run.resources), files: snapshot.files, commit: snapshot.commit ?? null },
+  };
+};
+
+/**
+ * Swaps the proxy's table (binding new listeners first) unless nothing changed; a rollout's first step
+ * is served instead of the committed table, and the revision is applied only when the rollout ends.
+ */
 export const applyStep: Step = async (run, ctx) => {
-  if (need(run.changes).length > 0) await ctx.proxy.swap(need(run.table));
+  const rolling = inProgress(ctx.state().rollout);
+  if (run.rollout) {
+    await ctx.proxy.swap(tableFor(run.rollout.pending.table, run.rollout.targets));
+    run.outcome = 'rolling';
+    return;
+  }
+  if (need(run.changes).length > 0 || rolling) await ctx.proxy.swap(need(run.table));
   const snapshot = need(run.snapshot);
   run.applied = {
     revision: need(run.revision), table: need(run.table), resources: need(run.resources), files: snapshot.files, commit: snapshot.commit ?? null,
@@ -103,7 +134,7 @@ export const applyStep: Step = async (run, ctx) => {
 
 /** The steps of a run, in order. */
 export const STEPS: readonly [string, Step][] = [
-  ['fetch', fetchStep], ['read', readStep], ['build', buildStep], ['diff', diffStep], ['admit', admitStep], ['apply', applyStep],
+  ['fetch', fetchStep], ['read', readStep], ['build', buildStep], ['diff', diffStep], ['admit', admitStep], ['rollout', rolloutStep], ['apply', applyStep],
 ];
 
 /** The steps of the start-up restore (the persisted revision is served even while suspended). */
@@ -116,7 +147,7 @@ export async function runSteps(run: Run, steps: readonly [string, Step][], ctx: 
       run.step = name;
       onStep?.(name);
       await step(run, ctx);
-      if (run.outcome && run.outcome !== 'applied') break;
+      if (run.outcome && run.outcome !== 'applied' && run.outcome !== 'rolling') break;
     }
     return null;
   } catch (err) {

@@ -1,6 +1,7 @@
 /** Every document- and field-level code the manifest reader emits, with the line:col it points at. */
 import { Codes, type Code, type Diagnostic } from '../../src/errors';
-import { istio, parseOne } from './util';
+import { buildDesired } from '../../src/model/desired';
+import { file, istio, parseOne } from './util';
 
 interface Case {
   readonly name: string;
@@ -16,6 +17,9 @@ const VS_ROUTE = (weight: string): string =>
   istio('VirtualService', `  tcp:\n  - route:\n    - destination:\n        host: a\n      weight: ${weight}\n`);
 const DR_POLICY = (policy: string): string => istio('DestinationRule', `  host: a\n  trafficPolicy:\n${policy}`);
 const DR_TCP_POOL = (field: string): string => DR_POLICY(`    connectionPool:\n      tcp:\n        ${field}\n`);
+
+/** A RolloutPolicy whose spec is `spec` (spec starts on line 6, as with `istio`). */
+const ROLLOUT = (spec: string): string => `apiVersion: tcpshift.io/v1alpha1\nkind: RolloutPolicy\nmetadata:\n  name: x\nspec:\n${spec}`;
 
 const CASES: readonly Case[] = [
   // ---- documents
@@ -423,6 +427,92 @@ const CASES: readonly Case[] = [
     yaml: istio('ServiceEntry', '  hosts: [a]\n  location: SOMEWHERE\n'),
     code: Codes.FIELD_ENUM, severity: 'error', line: 7, col: 3, field: 'spec.location',
   },
+  // ---- RolloutPolicy (tcpshift.io/v1alpha1)
+  {
+    name: 'tcpshift.io kind that does not exist',
+    yaml: 'apiVersion: tcpshift.io/v1alpha1\nkind: RolloutPolicie\nmetadata: {name: a}\n',
+    code: Codes.UNKNOWN_KIND, severity: 'error', line: 2, col: 1, field: 'kind',
+  },
+  {
+    name: 'tcpshift.io unknown version',
+    yaml: 'apiVersion: tcpshift.io/v9\nkind: RolloutPolicy\nmetadata: {name: a}\n',
+    code: Codes.UNKNOWN_API_VERSION, severity: 'error', line: 1, col: 1, field: 'apiVersion',
+  },
+  {
+    name: 'steps not increasing',
+    yaml: ROLLOUT('  steps: [5, 20, 20]\n'),
+    code: Codes.ROLLOUT_STEPS_ORDER, severity: 'error', line: 6, col: 18, field: 'spec.steps[2]',
+  },
+  {
+    name: 'step 100 written',
+    yaml: ROLLOUT('  steps: [5, 100]\n'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 6, col: 14, field: 'spec.steps[1]',
+  },
+  {
+    name: 'step 0',
+    yaml: ROLLOUT('  steps: [0]\n'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 6, col: 11, field: 'spec.steps[0]',
+  },
+  {
+    name: 'step not an integer',
+    yaml: ROLLOUT('  steps: [2.5]\n'),
+    code: Codes.FIELD_NOT_INTEGER, severity: 'error', line: 6, col: 11, field: 'spec.steps[0]',
+  },
+  {
+    name: 'stepDuration not a duration',
+    yaml: ROLLOUT('  stepDuration: 1 minute\n'),
+    code: Codes.FIELD_DURATION, severity: 'error', line: 6, col: 3, field: 'spec.stepDuration',
+  },
+  {
+    name: 'analysis interval not a duration',
+    yaml: ROLLOUT('  analysis:\n    interval: soon\n'),
+    code: Codes.FIELD_DURATION, severity: 'error', line: 7, col: 5, field: 'spec.analysis.interval',
+  },
+  {
+    name: 'threshold zero',
+    yaml: ROLLOUT('  analysis:\n    threshold: 0\n'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 7, col: 5, field: 'spec.analysis.threshold',
+  },
+  {
+    name: 'maxConnectFailurePercent over 100',
+    yaml: ROLLOUT('  analysis:\n    maxConnectFailurePercent: 101\n'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 7, col: 5, field: 'spec.analysis.maxConnectFailurePercent',
+  },
+  {
+    name: 'webhook URL not http(s)',
+    yaml: ROLLOUT('  analysis:\n    webhooks:\n    - name: smoke\n      url: ftp://127.0.0.1/check\n'),
+    code: Codes.ROLLOUT_URL, severity: 'error', line: 9, col: 7, field: 'spec.analysis.webhooks[0].url',
+  },
+  {
+    name: 'prometheus address not a URL',
+    yaml: ROLLOUT('  analysis:\n    prometheus:\n    - name: q\n      address: localhost:9090\n      query: up\n'),
+    code: Codes.ROLLOUT_URL, severity: 'error', line: 9, col: 7, field: 'spec.analysis.prometheus[0].address',
+  },
+  {
+    name: 'two checks with one name',
+    yaml: ROLLOUT('  analysis:\n    webhooks:\n    - {name: smoke, url: "http://a/"}\n    - {name: smoke, url: "http://b/"}\n'),
+    code: Codes.ROLLOUT_DUPLICATE_CHECK, severity: 'error', line: 9, col: 8, field: 'spec.analysis.webhooks[1].name',
+  },
+  {
+    name: 'rebalance not a boolean',
+    yaml: ROLLOUT('  connections:\n    rebalance: yes please\n'),
+    code: Codes.FIELD_TYPE, severity: 'error', line: 7, col: 5, field: 'spec.connections.rebalance',
+  },
+  {
+    name: 'closeWhenIdleFor not a duration',
+    yaml: ROLLOUT('  connections:\n    closeWhenIdleFor: idle\n'),
+    code: Codes.FIELD_DURATION, severity: 'error', line: 7, col: 5, field: 'spec.connections.closeWhenIdleFor',
+  },
+  {
+    name: 'stickiness not sourceIP',
+    yaml: ROLLOUT('  stickiness: cookie\n'),
+    code: Codes.FIELD_ENUM, severity: 'error', line: 6, col: 3, field: 'spec.stickiness',
+  },
+  {
+    name: 'unknown RolloutPolicy field',
+    yaml: ROLLOUT('  stepz: [5]\n'),
+    code: Codes.FIELD_UNKNOWN, severity: 'warning', line: 6, col: 3, field: 'spec.stepz',
+  },
 ];
 
 describe('diagnostic codes and positions', () => {
@@ -455,5 +545,28 @@ describe('commit-level caps', () => {
   test('more YAML documents than the per-commit cap → COMMIT_TOO_COMPLEX on the file that crosses it', () => {
     const { diagnostics } = parseOne('a: 1\n---\nb: 2\n---\nc: 3\n', 'm.yaml', { maxFileBytes: 1 << 20, maxTotalBytes: 16 << 20, maxDocuments: 2 });
     expect(diagnostics.map((d) => [d.code, d.file, d.line, d.col])).toEqual([[Codes.COMMIT_TOO_COMPLEX, 'm.yaml', 0, 0]]);
+  });
+});
+
+/** Codes found when a RolloutPolicy is resolved against the whole commit (the model), with the line:col they point at. */
+const COMMIT_CASES: readonly Case[] = [
+  {
+    name: 'targetRef naming no VirtualService',
+    yaml: ROLLOUT('  targetRefs:\n  - name: nope\n'),
+    code: Codes.ROLLOUT_UNKNOWN_TARGET, severity: 'error', line: 7, col: 5, field: 'spec.targetRefs[0].name',
+  },
+  {
+    name: 'two policies for one VirtualService',
+    yaml: `${ROLLOUT('  targetRefs:\n  - name: vs\n')}---\n${ROLLOUT('  targetRefs:\n  - name: vs\n').replace('name: x', 'name: y')}`,
+    code: Codes.ROLLOUT_DUPLICATE_TARGET, severity: 'error', line: 15, col: 5, field: 'spec.targetRefs[0].name',
+  },
+];
+
+describe('diagnostic codes of the commit as a whole', () => {
+  test.each(COMMIT_CASES)('$name → $code at $line:$col', (c) => {
+    const vs = 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs}\nspec:\n  hosts: ["*"]\n';
+    const { diagnostics } = buildDesired([file('m.yaml', c.yaml), file('vs.yaml', vs)]);
+    const hits = diagnostics.filter((d) => d.code === c.code);
+    expect(hits.map((d) => [d.file, d.line, d.col, d.severity, d.field])).toEqual([['m.yaml', c.line, c.col, c.severity, c.field]]);
   });
 });
