@@ -55,13 +55,13 @@ test('tcpshift rollout status|pause|promote|abort steer a running process; /stat
   expect([paused.code, paused.stdout]).toEqual([0, expect.stringMatching(/Paused step 1\/4/)]);
 
   const metrics = await (await fetch(`${admin}/metrics`)).text();
-  expect(metrics).toMatch(/^tcpshift_rollout_step\{target="default\/tcp-echo"\} 1$/m);
-  expect(metrics).toMatch(/^tcpshift_rollout_phase\{target="default\/tcp-echo",phase="Paused"\} 1$/m);
+  expect(metrics).toMatch(/^tcpshift_rollout_step\{target="default\/tcp-echo",instance="[^"]*"\} 1$/m);
+  expect(metrics).toMatch(/^tcpshift_rollout_phase\{target="default\/tcp-echo",phase="Paused",instance="[^"]*"\} 1$/m);
 
   // Checks keep running while paused; each result is counted.
   for (let i = 0; i < 100 && (await status()).rollouts[0]?.checks.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
   expect((await status()).rollouts[0]?.checks.map((c) => [c.name, c.ok])).toEqual([['connect-failures', true], ['failed', true]]);
-  expect(await (await fetch(`${admin}/metrics`)).text()).toMatch(/^tcpshift_rollout_checks_total\{target="default\/tcp-echo",check="connect-failures",result="pass"\} [1-9]\d*$/m);
+  expect(await (await fetch(`${admin}/metrics`)).text()).toMatch(/^tcpshift_rollout_checks_total\{target="default\/tcp-echo",check="connect-failures",result="pass",instance="[^"]*"\} [1-9]\d*$/m);
 
   const promoted = await cli('promote');
   expect(promoted.code).toBe(0);
@@ -80,5 +80,5 @@ test('tcpshift rollout status|pause|promote|abort steer a running process; /stat
   expect(st.listeners[0]?.route.destinations.map((d) => d.percent)).toEqual([0, 100]);
   expect(out.split('"msg":"rollout aborted"').length).toBe(2);
   const checks = await (await fetch(`${admin}/metrics`)).text();
-  expect(checks).toMatch(/^tcpshift_rollout_phase\{target="default\/tcp-echo",phase="Aborted"\} 1$/m);
+  expect(checks).toMatch(/^tcpshift_rollout_phase\{target="default\/tcp-echo",phase="Aborted",instance="[^"]*"\} 1$/m);
 });
