@@ -124,7 +124,7 @@ test('a destination that leaves the route drains: idle connections first, busy o
   await waitFor(() => busy.every((c) => !c.open), 15_000);
   expect(rebalanced(proxy, 'v1')).toEqual({ rebalance: 0, drain: 3, drain_after: 3 });
   // The clients saw the close; the proxy releases each connection once both of its legs are closed.
-  await waitFor(() => route(proxy, port).draining.length === 0, 10_000, 'the drained connections released');
+  await waitFor(() => (route(proxy, port).draining ?? []).length === 0, 10_000, 'the drained connections released');
   expect(route(proxy, port).draining).toEqual([]);
 });
 
