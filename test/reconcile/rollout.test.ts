@@ -1,4 +1,5 @@
-/** Progressive rollouts in the reconciler: real git repos, a real proxy, real backends (healthy and refusing), injected speed. */
+/** Progressive rollouts in the reconciler: real git repos, a real proxy, real backends (healthy, refusing, resetting), injected speed. */
+import { createServer, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { DEFAULT_LIMITS } from '../../src/manifest/types';
@@ -23,8 +24,16 @@ function capture(): { log: pino.Logger; lines: Record<string, unknown>[] } {
   return { log: pino({ level: 'info' }, stream), lines };
 }
 
-async function setup(v2Healthy: boolean, policy = FAST) {
-  const ports = { gateway: await freePort(), v1: await h.echo('one'), v2: v2Healthy ? await h.echo('two') : await freePort() };
+/** A backend that accepts and resets every connection at once (the proxy passes the reset on and counts it failed). */
+async function resetting(): Promise<number> {
+  const server = createServer((s) => s.resetAndDestroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  h.defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return (server.address() as AddressInfo).port;
+}
+
+async function setup(v2: boolean | 'resetting', policy = FAST) {
+  const ports = { gateway: await freePort(), v1: await h.echo('one'), v2: v2 === 'resetting' ? await resetting() : v2 ? await h.echo('two') : await freePort() };
   const repo = gitRepo(weightedFiles(ports, 100, 0, { 'rollout.yaml': rolloutPolicy(policy) }));
   const state = tempDir();
   h.defer(async () => { repo.cleanup(); state.cleanup(); });
@@ -114,6 +123,24 @@ test('failed checks abort: the applied revision serves again, Ready=False, Rollo
   const fixed = repo.commit(weightedFiles(ports, 100, 0, { 'rollout.yaml': rolloutPolicy(FAST) }), 'back');
   expect((await r.trigger('commit')).outcome).toBe('applied');
   expect(r.status()).toMatchObject({ ready: true, lastAppliedRevision: fixed, reason: 'ReconciliationSucceeded' });
+});
+
+test('a backend that resets every connection fails the failed-connections check and aborts (connects succeed)', async () => {
+  const policy = '  steps: [20, 50]\n  stepDuration: 1h\n  analysis:\n    interval: 100ms\n    threshold: 2\n    maxConnectFailurePercent: 100\n    maxFailedPercent: 5\n';
+  const { repo, r, served, ports } = await setup('resetting', policy);
+  await r.trigger('first');
+  const first = repo.sha();
+  repo.commit(weightedFiles(ports, 0, 100, { 'rollout.yaml': rolloutPolicy(policy) }), 'toward a resetting v2');
+  expect((await r.trigger('commit')).outcome).toBe('rolling');
+  const stop = traffic(ports.gateway);
+  r.start();
+  await waitFor(() => r.status().reason === 'RolloutAborted', 15_000, () => JSON.stringify(r.status().rollouts));
+  await stop();
+  const st = r.status();
+  expect(st).toMatchObject({ ready: false, lastAppliedRevision: first });
+  expect(st.message).toMatch(/^v2 failed connections \d+(\.\d+)?% > 5% at step 1\/3 \(20%\)$/);
+  expect(st.rollouts[0]?.checks).toContainEqual(expect.objectContaining({ name: 'failed', ok: false }));
+  expect(served).toEqual(['100/0', '80/20', '100/0']);
 });
 
 test('a newer commit during a rollout starts a new one from the shares served at that moment', async () => {
