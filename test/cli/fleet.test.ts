@@ -4,10 +4,9 @@
  * changes nothing for the others; `tcpshift fleet` / `status --admin A --admin B …` says whether they agree.
  * The convergence times are printed (docs/scale-out.md quotes them), never asserted against a clock.
  */
-import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { git, gitRepo, tempDir, type GitRepo } from '../helpers/git';
+import { gitDaemon, signedPush, type FleetNode as Node } from '../helpers/fleet';
+import { gitRepo, tempDir, type GitRepo } from '../helpers/git';
 import { tcpshiftAsync } from '../helpers/cli';
 import { Harness } from '../helpers/harness';
 import { connectAndSend, freePort, waitFor } from '../helpers/net';
@@ -21,40 +20,7 @@ afterAll(() => h.cleanup());
 
 const HOSTS = ['127.0.0.2', '127.0.0.3', '127.0.0.4'] as const;
 const SECRET = 'fleet-test-secret';
-
-interface Node { readonly name: string; readonly host: string; readonly admin: number; readonly state: string; proc?: RunProcess }
-
-/** `git daemon` serving `base` on 127.0.0.1:<free>; resolves once it answers `ls-remote`. */
-async function gitDaemon(base: string): Promise<number> {
-  const port = await freePort();
-  const p = spawn('git', ['daemon', `--base-path=${base}`, '--export-all', '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, base], { stdio: 'ignore', detached: true });
-  p.on('error', () => undefined);
-  const exited = new Promise<void>((r) => p.on('exit', () => r()));
-  h.defer(async () => {
-    try { process.kill(-(p.pid ?? 0), 'SIGKILL'); } catch { /* gone */ }
-    await exited;
-  });
-  await waitFor(() => {
-    try {
-      git(base, 'ls-remote', `git://127.0.0.1:${port}/bare.git`);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 10_000, 'git daemon answering');
-  return port;
-}
-
-/** POSTs a signed generic push webhook to one instance; resolves with the HTTP status. */
-async function webhook(node: Node): Promise<number> {
-  const body = JSON.stringify({ ref: 'refs/heads/main' });
-  const sig = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
-  const res = await fetch(`http://${node.host}:${node.admin}/webhook`, {
-    method: 'POST', body, headers: { 'content-type': 'application/json', 'x-tcpshift-signature': sig },
-  });
-  await res.text();
-  return res.status;
-}
+const webhook = (node: Node) => signedPush(node, SECRET);
 
 /** The epoch ms of the instance's log line saying it applied `sha` (pino's `time`). */
 async function appliedAt(node: Node, sha: string, timeoutMs: number): Promise<number> {
@@ -98,7 +64,7 @@ describe('a fleet of 3 instances on one repo (git daemon, loopback)', () => {
     files = (w1, w2) => routeFiles({ gateway, v1: [ports.v1], v2: [ports.v2], weights: [w1, w2] });
     repo = gitRepo(files(100, 0), { bare: true });
     h.defer(async () => repo.cleanup());
-    const daemon = await gitDaemon(join(repo.dir, '..'));
+    const daemon = await gitDaemon(h, join(repo.dir, '..'));
     url = `git://127.0.0.1:${daemon}/bare.git`;
     for (const [i, host] of HOSTS.entries()) {
       const state = tempDir();
