@@ -19,3 +19,14 @@ export async function adminRequest<T>(base: string, path: string, init: { method
   if (!res.ok) throw new Error(`admin API ${path} answered ${res.status}: ${text.trim()}`);
   return JSON.parse(text) as T;
 }
+
+/** Runs one admin-API command: exit 0 when `fn` resolves, else its error on stderr and exit 1. */
+export async function runAdminCommand(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+    process.exit(0);
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,7 +1,7 @@
 /** `tcpshift rollout status|pause|resume|promote|abort`: a running instance's progressive rollout (GET /rollout, POST /rollout/*). */
 import { Command, Option } from 'commander';
 import type { RolloutStatus } from '../reconcile/rollout-state';
-import { adminRequest } from './admin-client';
+import { adminRequest, runAdminCommand } from './admin-client';
 import { adminUrl } from './options';
 import { rolloutSummary } from './status-view';
 
@@ -23,10 +23,10 @@ export function registerRollout(program: Command): void {
   const rollout = program.command('rollout').description('show or steer the progressive rollout of a running tcpshift');
   rollout.command('status').description('the rollout of the last revision that needed one, one line per VirtualService')
     .addOption(admin()).addOption(token())
-    .action(async (flags: Flags) => call(async () => print(await adminRequest<RolloutView>(adminUrl(flags.admin), '/rollout', tokenOf(flags)))));
+    .action(async (flags: Flags) => runAdminCommand(async () => print(await adminRequest<RolloutView>(adminUrl(flags.admin), '/rollout', tokenOf(flags)))));
   for (const [cmd, what] of COMMANDS) {
     rollout.command(cmd).description(what).addOption(admin()).addOption(token())
-      .action(async (flags: Flags) => call(async () => {
+      .action(async (flags: Flags) => runAdminCommand(async () => {
         print(await adminRequest<RolloutView>(adminUrl(flags.admin), `/rollout/${cmd}`, { method: 'POST', ...tokenOf(flags) }));
       }));
   }
@@ -40,14 +40,4 @@ function print(v: RolloutView): void {
   if (v.rollouts.length === 0) process.stdout.write('no rollout\n');
   for (const r of v.rollouts) process.stdout.write(`${rolloutSummary(r)}\n`);
   process.stdout.write(`${v.reason}: ${v.message}\n`);
-}
-
-async function call(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-    process.exit(0);
-  } catch (err) {
-    process.stderr.write(`error: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
 }

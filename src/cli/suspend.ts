@@ -1,7 +1,7 @@
 /** `tcpshift suspend` / `tcpshift resume`: the incident freeze of a running instance (POST /suspend, /resume). */
 import { Command, Option } from 'commander';
 import type { RunResult } from '../reconcile/reconciler';
-import { adminRequest } from './admin-client';
+import { adminRequest, runAdminCommand } from './admin-client';
 import { adminUrl } from './options';
 
 interface Flags { admin: string; adminToken?: string; reason?: string }
@@ -20,7 +20,7 @@ export function registerSuspend(program: Command): void {
     .addOption(token())
     .action(async (flags: Flags) => {
       const query = flags.reason ? `?reason=${encodeURIComponent(flags.reason)}` : '';
-      await call(async () => {
+      await runAdminCommand(async () => {
         const s = await adminRequest<Suspended>(adminUrl(flags.admin), `/suspend${query}`, { method: 'POST', ...(flags.adminToken ? { token: flags.adminToken } : {}) });
         process.stdout.write(`suspended since ${s.suspendedAt ?? '-'} (${s.reason ?? 'manual'}); serving ${s.lastAppliedRevision ?? 'nothing'}\n`);
       });
@@ -30,20 +30,10 @@ export function registerSuspend(program: Command): void {
     .addOption(admin())
     .addOption(token())
     .action(async (flags: Flags) => {
-      await call(async () => {
+      await runAdminCommand(async () => {
         const r = await adminRequest<RunResult>(adminUrl(flags.admin), '/resume', { method: 'POST', ...(flags.adminToken ? { token: flags.adminToken } : {}) });
         process.stdout.write(`resumed: ${r.outcome} ${r.revision ?? '-'} in ${r.durationMs}ms${r.error ? `: ${r.error}` : ''}\n`);
         for (const c of r.changes) process.stdout.write(`  ${c}\n`);
       });
     });
-}
-
-async function call(fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-    process.exit(0);
-  } catch (err) {
-    process.stderr.write(`error: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
 }
