@@ -60,7 +60,7 @@ export async function startTcpshift(o: TcpshiftOptions): Promise<Tcpshift> {
       return res.status;
     },
     async reconcileRun() {
-      const res = await fetch(`http://127.0.0.1:${adminPort}/reconcile`, { method: 'POST', signal: AbortSignal.timeout(120_000) });
+      const res = await fetch(`http://127.0.0.1:${adminPort}/reconcile`, { method: 'POST', headers: { 'x-tcpshift-request': '1' }, signal: AbortSignal.timeout(120_000) });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`POST /reconcile answered ${res.status}: ${text.slice(0, 200)}`);
       const body = JSON.parse(text) as Partial<ReconcileRun>;
