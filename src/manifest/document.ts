@@ -1,18 +1,22 @@
 /** One YAML document → one typed resource: header (kind, apiVersion, metadata), then the kind's reader. Pure. */
 import { Codes, type Diagnostic } from '../errors';
 import { readDestinationRule } from './destinationrule';
+import { readEndpointSlice } from './endpointslice';
 import { isPlainMap, typeName } from './fields';
 import { asObj, Obj } from './obj';
 import { readGateway } from './gateway';
+import { kindApi } from './kinds';
+import { readKubeService } from './kube-service';
 import { checkName } from './names';
 import { DocReader } from './reader';
 import { readServiceEntry } from './serviceentry';
-import { ISTIO_GROUP, ISTIO_VERSIONS, KINDS, type Kind, type Metadata, type Resource } from './types';
+import { ISTIO_GROUP, ISTIO_KINDS, type Kind, type Metadata, type Resource } from './types';
 import { readVirtualService } from './virtualservice';
+import { readWorkloadEntry } from './workloadentry';
 import type { YamlDoc } from './yaml';
 
 /** Every kind Istio defines in networking.istio.io: those tcpshift does not read are skipped, any other is a typo. */
-const ISTIO_NETWORKING_KINDS: readonly string[] = [...KINDS, 'Sidecar', 'EnvoyFilter', 'WorkloadEntry', 'WorkloadGroup', 'ProxyConfig'];
+const ISTIO_NETWORKING_KINDS: readonly string[] = [...ISTIO_KINDS, 'Sidecar', 'EnvoyFilter', 'WorkloadGroup', 'ProxyConfig'];
 
 /** ObjectMeta fields Kubernetes tools write that do not affect routing. */
 const IGNORED_METADATA = [
@@ -39,26 +43,29 @@ function readResource(r: DocReader, y: YamlDoc): Resource | undefined {
 
   const [group, version] = splitApiVersion(apiVersion);
   if (group === ISTIO_GROUP && !ISTIO_NETWORKING_KINDS.includes(kind)) {
-    r.report('kind', Codes.UNKNOWN_KIND, `${kind} is not a kind of ${ISTIO_GROUP} (tcpshift reads ${KINDS.join(', ')})`);
+    r.report('kind', Codes.UNKNOWN_KIND, `${kind} is not a kind of ${ISTIO_GROUP} (tcpshift reads ${ISTIO_KINDS.join(', ')})`);
     return undefined;
   }
-  if (group !== ISTIO_GROUP || !(KINDS as readonly string[]).includes(kind)) {
+  const api = kindApi(kind);
+  if (!api || api.group !== group) {
     const meta = y.value['metadata'];
     const name = isPlainMap(meta) && typeof meta['name'] === 'string' ? meta['name'] : '(unnamed)';
     r.report('kind', Codes.KIND_SKIPPED, `${kind} ${name} (${apiVersion}) is not a kind tcpshift reads; skipped`, 'warning');
     return undefined;
   }
-  if (!ISTIO_VERSIONS.includes(version)) {
+  if (!api.versions.includes(version)) {
     r.report('apiVersion', Codes.UNKNOWN_API_VERSION,
-      `apiVersion ${apiVersion} is not a known version of ${kind} (known: ${ISTIO_VERSIONS.join(', ')})`);
+      `apiVersion ${apiVersion} is not a known version of ${kind} (known: ${api.versions.join(', ')})`);
     return undefined;
   }
 
   const metadata = readMetadata(root, kind as Kind);
-  const specField = root.get('spec');
-  const spec = specField ? asObj(r, specField) : new Obj(r, 'spec', {}, undefined);
+  // An EndpointSlice has no spec: its endpoints and ports are top-level fields, read from the root.
+  const topLevel = api.topLevel === true;
+  const specField = topLevel ? undefined : root.get('spec');
+  const spec = topLevel ? root : specField ? asObj(r, specField) : new Obj(r, 'spec', {}, undefined);
   root.ignore('status');
-  root.done();
+  if (!topLevel) root.done();
   if (!metadata || !spec) return undefined;
   const base = { apiVersion, metadata, file: r.file, line: r.line, col: r.col, positions: r.positions, raw: y.raw };
   return withSpec(kind as Kind, spec, base);
@@ -76,6 +83,14 @@ function withSpec(kind: Kind, spec: Obj, base: Omit<Resource, 'kind' | 'spec'>):
     }
     case 'ServiceEntry':
       return { ...base, kind, spec: readServiceEntry(spec) };
+    case 'WorkloadEntry': {
+      const s = readWorkloadEntry(spec);
+      return s && { ...base, kind, spec: s };
+    }
+    case 'Service':
+      return { ...base, kind, spec: readKubeService(spec) };
+    case 'EndpointSlice':
+      return { ...base, kind, spec: readEndpointSlice(spec, base.metadata.labels) };
   }
 }
 
@@ -104,7 +119,7 @@ function readMetadata(root: Obj, kind: Kind): Metadata | undefined {
   const m = root.obj('metadata', true);
   if (!m) return undefined;
   const name = m.str('name', true);
-  if (name !== undefined) checkName(root.r, m.at('name'), name, kind === 'Gateway' ? 'label' : 'subdomain');
+  if (name !== undefined) checkName(root.r, m.at('name'), name, kind === 'Gateway' || kind === 'Service' ? 'label' : 'subdomain');
   const namespace = m.str('namespace') || 'default';
   if (namespace !== 'default') checkName(root.r, m.at('namespace'), namespace, 'label');
   const labels = m.strMap('labels');
