@@ -6,11 +6,14 @@ const ALIASES: Readonly<Record<string, Kind>> = {
   gateway: 'Gateway', gateways: 'Gateway', gw: 'Gateway',
   destinationrule: 'DestinationRule', destinationrules: 'DestinationRule', dr: 'DestinationRule',
   serviceentry: 'ServiceEntry', serviceentries: 'ServiceEntry', se: 'ServiceEntry',
+  workloadentry: 'WorkloadEntry', workloadentries: 'WorkloadEntry', we: 'WorkloadEntry',
+  service: 'Service', services: 'Service', svc: 'Service',
+  endpointslice: 'EndpointSlice', endpointslices: 'EndpointSlice',
 };
 
-/** Returns the kind for a kubectl-style name (case-insensitive, `.networking.istio.io` suffix allowed), or null. */
+/** Returns the kind for a kubectl-style name (case-insensitive, `.networking.istio.io` or `.discovery.k8s.io` suffix allowed), or null. */
 export function kindOf(name: string): Kind | null {
-  const key = name.toLowerCase().replace(/\.networking\.istio\.io$/, '');
+  const key = name.toLowerCase().replace(/\.(networking\.istio\.io|discovery\.k8s\.io)$/, '');
   return Object.hasOwn(ALIASES, key) ? ALIASES[key] ?? null : null;
 }
 

@@ -31,7 +31,7 @@ export const DEFAULT_LIMITS: ReadLimits = Object.freeze({ maxFileBytes: 1 << 20,
 
 /** Kinds tcpshift understands: Istio's (networking.istio.io) and Kubernetes' Service and EndpointSlice. */
 export type Kind = 'Gateway' | 'VirtualService' | 'DestinationRule' | 'ServiceEntry' | 'WorkloadEntry' | 'Service' | 'EndpointSlice';
-export const KINDS: readonly Kind[] = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'WorkloadEntry', 'Service', 'EndpointSlice'];
+export const KINDS: readonly Kind[] = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Service', 'EndpointSlice', 'WorkloadEntry'];
 /** The kinds of networking.istio.io that tcpshift reads. */
 export const ISTIO_KINDS: readonly Kind[] = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'WorkloadEntry'];
 export const ISTIO_GROUP = 'networking.istio.io';
