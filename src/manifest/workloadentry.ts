@@ -6,12 +6,11 @@ import { checkName } from './names';
 import type { Obj } from './obj';
 import type { WorkloadEntrySpec } from './workload-types';
 
-/** The WorkloadEntry spec, or undefined when it has no usable address (reported). */
+/** The WorkloadEntry spec, or undefined when it has no address (reported). */
 export function readWorkloadEntry(spec: Obj): WorkloadEntrySpec | undefined {
   const r = spec.r;
   const address = spec.str('address', true);
-  const ok = address !== undefined && (isIP(address) || isHostname(address));
-  if (address !== undefined && !ok) {
+  if (address !== undefined && !isIP(address) && !isHostname(address)) {
     r.report(spec.at('address'), Codes.FIELD_ADDRESS, `${spec.at('address')} must be an IP address or a DNS name, got ${JSON.stringify(address)}`);
   }
   const ports = readPortMap(spec, 'ports');
@@ -20,7 +19,8 @@ export function readWorkloadEntry(spec: Obj): WorkloadEntrySpec | undefined {
   const locality = spec.str('locality');
   spec.ignore('network', 'serviceAccount');
   spec.done();
-  if (address === undefined || !ok) return undefined;
+  // A bad address is reported and kept, so the subsets it would fill do not add EMPTY_SUBSET errors.
+  if (address === undefined) return undefined;
   return compact({ address, ports, labels, weight, locality });
 }
 
