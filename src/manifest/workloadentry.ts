@@ -24,7 +24,7 @@ export function readWorkloadEntry(spec: Obj): WorkloadEntrySpec | undefined {
   return compact({ address, ports, labels, weight, locality });
 }
 
-/** A `name: port` map (WorkloadEntry and ServiceEntry endpoint `ports`); names are DNS-1123 labels. */
+/** A `name: port` map (a WorkloadEntry's `ports`); names are DNS-1123 labels. */
 export function readPortMap(o: Obj, key: string): Record<string, number> {
   const map = o.obj(key);
   const ports: [string, number][] = [];
