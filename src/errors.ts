@@ -49,6 +49,10 @@ export const Codes = {
   SERVER_SKIPPED: 'SERVER_SKIPPED',
   FIELD_UNKNOWN: 'FIELD_UNKNOWN',
   FIELD_UNSUPPORTED: 'FIELD_UNSUPPORTED',
+  /** A port or server protocol Istio does not know (a typo such as TPC). */
+  UNKNOWN_PROTOCOL: 'UNKNOWN_PROTOCOL',
+  /** Two fields of which only one may be written (ServiceEntry `endpoints` and `workloadSelector`). */
+  FIELD_EXCLUSIVE: 'FIELD_EXCLUSIVE',
   // semantics (the model)
   DUPLICATE_RESOURCE: 'DUPLICATE_RESOURCE',
   GATEWAY_NO_SERVERS: 'GATEWAY_NO_SERVERS',
@@ -65,6 +69,10 @@ export const Codes = {
   DUPLICATE_DESTINATION: 'DUPLICATE_DESTINATION',
   EMPTY_ROUTE: 'EMPTY_ROUTE',
   UNKNOWN_PORT: 'UNKNOWN_PORT',
+  /** A Service with neither a selector nor an EndpointSlice, that no route uses (warning). */
+  SERVICE_NO_ENDPOINTS: 'SERVICE_NO_ENDPOINTS',
+  /** An EndpointSlice whose `kubernetes.io/service-name` names no Service of its namespace (warning). */
+  UNKNOWN_SERVICE: 'UNKNOWN_SERVICE',
   PORT_REQUIRED: 'PORT_REQUIRED',
   LISTENER_CONFLICT: 'LISTENER_CONFLICT',
   LISTENER_NO_ROUTE: 'LISTENER_NO_ROUTE',

@@ -15,7 +15,7 @@ export interface DemoPorts {
   readonly v2: number;
 }
 
-/** A manifest of the example repo moved to other ports: the Gateway's 31400, and the endpoints' `tcp: 9000`/`tcp: 9001`. */
+/** A manifest of the example repo moved to other ports: the Gateway's 31400, and the WorkloadEntries' `tcp: 9000`/`tcp: 9001`. */
 export function withDemoPorts(text: string, p: DemoPorts): string {
   return text
     .replace(/\b31400\b/g, String(p.port))

@@ -80,7 +80,7 @@ class Demo {
     this.cmd(['echo', String(this.f.v2), 'two'], 'echo-v2');
     say(`$ tcpshift echo ${this.f.v1} one &   tcpshift echo ${this.f.v2} two &`);
 
-    say('\n# 2. A Git repo with the Istio samples, unchanged, plus a ServiceEntry naming the backends');
+    say('\n# 2. A Git repo with the Istio samples, unchanged, plus WorkloadEntries saying where v1 and v2 run');
     this.makeRepo();
     say(`$ git -C ${this.repo} log --oneline\n${this.git('log', '--oneline').trim()}`);
 

@@ -10,6 +10,8 @@ const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'num
 /** The heading of each kind's summary column. */
 const COLUMN: ReadonlyMap<string, string> = new Map([
   ['VirtualService', 'ROUTES'], ['Gateway', 'LISTENERS'], ['DestinationRule', 'HOST / SUBSETS'], ['ServiceEntry', 'HOSTS / ENDPOINTS'],
+  ['Service', 'SELECTOR / PORTS'], ['EndpointSlice', 'SERVICE / ENDPOINTS'], ['WorkloadEntry', 'ADDRESS / LABELS'],
+  ['RolloutPolicy', 'TARGETS / STEPS'],
 ]);
 
 /** One line of what a resource does: weights of a VirtualService, ports of a Gateway, subsets, endpoints. */
@@ -38,9 +40,40 @@ export function summarize(r: AppliedResource): string {
         const p = isMap(ports) ? Object.values(ports).map(text).join('/') : '';
         return `${text(field(e, 'address'))}${p ? `:${p}` : ''}${version ? ` (${version})` : ''}`;
       }).join(', ') || '-'}`;
+    case 'Service':
+    case 'EndpointSlice':
+    case 'WorkloadEntry':
+      return summarizeWorkloads(r);
+    case 'RolloutPolicy': {
+      const targets = list(field(spec, 'targetRefs')).map((t) => text(field(t, 'name'))).join(', ') || '(every VirtualService)';
+      const steps = list(field(spec, 'steps')).map(text);
+      return `${targets}  ${steps.length > 0 ? `${[...steps, '100'].join('/')}% every ${text(field(spec, 'stepDuration')) || '1m'}` : 'at once'}`;
+    }
     default:
       return '';
   }
+}
+
+/** `app=tcp-echo,version=v1`, or `-`. */
+function labelText(v: unknown): string {
+  return isMap(v) ? Object.entries(v).map(([k, x]) => `${k}=${text(x)}`).join(',') || '-' : '-';
+}
+
+/** The summary of the kinds that say where workloads are: a Service's selector and ports, a slice's addresses, an entry's address. */
+function summarizeWorkloads(r: AppliedResource): string {
+  const m = r.manifest;
+  const spec = field(m, 'spec');
+  if (r.kind === 'Service') {
+    return `${labelText(field(spec, 'selector'))}  ${list(field(spec, 'ports')).map((p) => `${text(field(p, 'name')) || '-'}:${text(field(p, 'port'))}`).join(', ')}`;
+  }
+  if (r.kind === 'EndpointSlice') {
+    const ports = list(field(m, 'ports')).map((p) => text(field(p, 'port'))).join('/');
+    const addrs = list(field(m, 'endpoints')).flatMap((e) => list(field(e, 'addresses')).map(text));
+    return `${text(field(field(field(m, 'metadata'), 'labels'), 'kubernetes.io/service-name'))}  ${addrs.join(', ') || '-'}${ports ? ` :${ports}` : ''}`;
+  }
+  const ports = field(spec, 'ports');
+  const p = isMap(ports) ? Object.values(ports).map(text).join('/') : '';
+  return `${text(field(spec, 'address'))}${p ? `:${p}` : ''}  ${labelText(field(spec, 'labels'))}`;
 }
 
 /** The table's lines; `withKind` (for `get all`) names rows `virtualservice/tcp-echo` under one SUMMARY column. */

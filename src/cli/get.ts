@@ -11,7 +11,7 @@ import { formatData, outputOption } from './output';
 /** Adds the `get` command. Exit 1 when the kind is unknown, the resource is not applied, or the admin API is unreachable. */
 export function registerGet(program: Command): void {
   program.command('get')
-    .description('print applied resources as a table, or -o yaml|json|name (kinds: all, virtualservice|vs, gateway|gw, destinationrule|dr, serviceentry|se)')
+    .description('print applied resources as a table, or -o yaml|json|name (kinds: all, virtualservice|vs, gateway|gw, destinationrule|dr, serviceentry|se, service|svc, endpointslice, workloadentry|we)')
     .argument('<kind>', 'resource kind, or all')
     .argument('[name]', 'resource name (all of the kind when left out)')
     .addOption(outputOption(['text', 'yaml', 'json', 'name'], 'text (a table), yaml, json, or name'))

@@ -1,21 +1,25 @@
 /** One YAML document → one typed resource: header (kind, apiVersion, metadata), then the kind's reader. Pure. */
 import { Codes, type Diagnostic } from '../errors';
 import { readDestinationRule } from './destinationrule';
+import { readEndpointSlice } from './endpointslice';
 import { isPlainMap, typeName } from './fields';
 import { asObj, Obj } from './obj';
 import { readGateway } from './gateway';
+import { kindApi } from './kinds';
+import { readKubeService } from './kube-service';
 import { checkName } from './names';
 import { DocReader } from './reader';
 import { readServiceEntry } from './serviceentry';
 import { readRolloutPolicy } from './rolloutpolicy';
 import {
-  ISTIO_GROUP, ISTIO_VERSIONS, KINDS, TCPSHIFT_GROUP, TCPSHIFT_KINDS, TCPSHIFT_VERSIONS, type Kind, type Metadata, type Resource,
+  ISTIO_GROUP, ISTIO_KINDS, TCPSHIFT_GROUP, TCPSHIFT_KINDS, TCPSHIFT_VERSIONS, type Kind, type Metadata, type Resource,
 } from './types';
 import { readVirtualService } from './virtualservice';
+import { readWorkloadEntry } from './workloadentry';
 import type { YamlDoc } from './yaml';
 
 /** Every kind Istio defines in networking.istio.io: those tcpshift does not read are skipped, any other is a typo. */
-const ISTIO_NETWORKING_KINDS: readonly string[] = [...KINDS, 'Sidecar', 'EnvoyFilter', 'WorkloadEntry', 'WorkloadGroup', 'ProxyConfig'];
+const ISTIO_NETWORKING_KINDS: readonly string[] = [...ISTIO_KINDS, 'Sidecar', 'EnvoyFilter', 'WorkloadGroup', 'ProxyConfig'];
 
 /** ObjectMeta fields Kubernetes tools write that do not affect routing. */
 const IGNORED_METADATA = [
@@ -43,22 +47,23 @@ function readResource(r: DocReader, y: YamlDoc): Resource | undefined {
   const [group, version] = splitApiVersion(apiVersion);
   if (group === TCPSHIFT_GROUP) return readTcpshiftKind(r, root, kind, apiVersion, version, y.raw);
   if (group === ISTIO_GROUP && !ISTIO_NETWORKING_KINDS.includes(kind)) {
-    r.report('kind', Codes.UNKNOWN_KIND, `${kind} is not a kind of ${ISTIO_GROUP} (tcpshift reads ${KINDS.join(', ')})`);
+    r.report('kind', Codes.UNKNOWN_KIND, `${kind} is not a kind of ${ISTIO_GROUP} (tcpshift reads ${ISTIO_KINDS.join(', ')})`);
     return undefined;
   }
-  if (group !== ISTIO_GROUP || !(KINDS as readonly string[]).includes(kind)) {
+  const api = kindApi(kind);
+  if (!api || api.group !== group) {
     const meta = y.value['metadata'];
     const name = isPlainMap(meta) && typeof meta['name'] === 'string' ? meta['name'] : '(unnamed)';
     r.report('kind', Codes.KIND_SKIPPED, `${kind} ${name} (${apiVersion}) is not a kind tcpshift reads; skipped`, 'warning');
     return undefined;
   }
-  if (!ISTIO_VERSIONS.includes(version)) {
+  if (!api.versions.includes(version)) {
     r.report('apiVersion', Codes.UNKNOWN_API_VERSION,
-      `apiVersion ${apiVersion} is not a known version of ${kind} (known: ${ISTIO_VERSIONS.join(', ')})`);
+      `apiVersion ${apiVersion} is not a known version of ${kind} (known: ${api.versions.join(', ')})`);
     return undefined;
   }
 
-  return withBody(r, root, kind as Kind, apiVersion, y.raw);
+  return withBody(r, root, kind as Kind, apiVersion, y.raw, api.topLevel === true);
 }
 
 /** A kind of group tcpshift.io (UNKNOWN_KIND / UNKNOWN_API_VERSION when it has no such kind or version). */
@@ -72,15 +77,16 @@ function readTcpshiftKind(r: DocReader, root: Obj, kind: string, apiVersion: str
       `apiVersion ${apiVersion} is not a known version of ${kind} (known: ${TCPSHIFT_VERSIONS.join(', ')})`);
     return undefined;
   }
-  return withBody(r, root, kind as Kind, apiVersion, raw);
+  return withBody(r, root, kind as Kind, apiVersion, raw, false);
 }
 
-function withBody(r: DocReader, root: Obj, kind: Kind, apiVersion: string, raw: unknown): Resource | undefined {
+/** The resource's metadata and spec; `topLevel` when the kind has no spec (an EndpointSlice's fields are at the root). */
+function withBody(r: DocReader, root: Obj, kind: Kind, apiVersion: string, raw: unknown, topLevel: boolean): Resource | undefined {
   const metadata = readMetadata(root, kind);
-  const specField = root.get('spec');
-  const spec = specField ? asObj(r, specField) : new Obj(r, 'spec', {}, undefined);
+  const specField = topLevel ? undefined : root.get('spec');
+  const spec = topLevel ? root : specField ? asObj(r, specField) : new Obj(r, 'spec', {}, undefined);
   root.ignore('status');
-  root.done();
+  if (!topLevel) root.done();
   if (!metadata || !spec) return undefined;
   const base = { apiVersion, metadata, file: r.file, line: r.line, col: r.col, positions: r.positions, raw };
   return withSpec(kind, spec, base);
@@ -100,6 +106,14 @@ function withSpec(kind: Kind, spec: Obj, base: Omit<Resource, 'kind' | 'spec'>):
       return { ...base, kind, spec: readServiceEntry(spec) };
     case 'RolloutPolicy':
       return { ...base, kind, spec: readRolloutPolicy(spec) };
+    case 'WorkloadEntry': {
+      const s = readWorkloadEntry(spec);
+      return s && { ...base, kind, spec: s };
+    }
+    case 'Service':
+      return { ...base, kind, spec: readKubeService(spec) };
+    case 'EndpointSlice':
+      return { ...base, kind, spec: readEndpointSlice(spec, base.metadata.labels) };
   }
 }
 
@@ -128,7 +142,7 @@ function readMetadata(root: Obj, kind: Kind): Metadata | undefined {
   const m = root.obj('metadata', true);
   if (!m) return undefined;
   const name = m.str('name', true);
-  if (name !== undefined) checkName(root.r, m.at('name'), name, kind === 'Gateway' ? 'label' : 'subdomain');
+  if (name !== undefined) checkName(root.r, m.at('name'), name, kind === 'Gateway' || kind === 'Service' ? 'label' : 'subdomain');
   const namespace = m.str('namespace') || 'default';
   if (namespace !== 'default') checkName(root.r, m.at('namespace'), namespace, 'label');
   const labels = m.strMap('labels');

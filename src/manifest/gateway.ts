@@ -1,8 +1,9 @@
-/** Gateway spec reader: selector and TCP servers (other protocols are skipped with SERVER_SKIPPED). Pure. */
+/** Gateway spec reader: selector and TCP-family servers (other protocols are skipped with SERVER_SKIPPED). Pure. */
 import { Codes } from '../errors';
 import { compact } from './fields';
 import { checkName } from './names';
 import { asObj, type Obj } from './obj';
+import { checkProtocol } from './protocol';
 import type { DocReader, Field } from './reader';
 import type { GatewayServer, GatewaySpec } from './types';
 
@@ -25,9 +26,12 @@ function readServer(r: DocReader, f: Field, index: number): GatewayServer | unde
   const port = o.obj('port', true);
   const protocol = port?.str('protocol', true);
   if (!port || protocol === undefined) return undefined;
-  if (protocol.toUpperCase() !== 'TCP') {
+  // TCP, MONGO, MYSQL and REDIS are opaque TCP to Istio (protocol.IsTCP) and to tcpshift.
+  const kind = checkProtocol(r, port.at('protocol'), protocol);
+  if (kind === 'unknown') return undefined;
+  if (kind === 'skipped') {
     // Not ours to read: its tls, hosts and the rest are Istio's business, not tcpshift's.
-    r.report(f.path, Codes.SERVER_SKIPPED, `${f.path}: protocol ${protocol} is not TCP; server skipped`, 'warning');
+    r.report(f.path, Codes.SERVER_SKIPPED, `${f.path}: protocol ${protocol} is not served as TCP by tcpshift; server skipped`, 'warning');
     return undefined;
   }
   const number = port.port('number', true);

@@ -4,6 +4,7 @@ import { isHostname, isIP } from './address';
 import { asPort, asStringList, compact, INT32_MAX } from './fields';
 import { checkName } from './names';
 import { asObj, type Obj } from './obj';
+import { checkProtocol } from './protocol';
 import type { DocReader, Field } from './reader';
 import type { ServiceEntrySpec, ServicePort, WorkloadEntry } from './types';
 
@@ -31,9 +32,22 @@ export function readServiceEntry(spec: Obj): ServiceEntrySpec {
     if (e) endpoints.push(e);
   });
   spec.ignore('addresses', 'exportTo', 'subjectAltNames');
-  spec.unsupported('workloadSelector', 'there are no workloads to select; list endpoints instead', 'error');
+  const selector = readSelector(spec);
   spec.done();
-  return { hosts, ports, resolution, endpoints };
+  return compact({ hosts, ports, resolution, endpoints, workloadSelector: selector });
+}
+
+/** `workloadSelector.labels`: selects the namespace's WorkloadEntries; not with `endpoints` (as Istio). */
+function readSelector(spec: Obj): Record<string, string> | undefined {
+  const sel = spec.obj('workloadSelector');
+  if (!sel) return undefined;
+  const labels = sel.strMap('labels');
+  sel.done();
+  const endpoints = spec.get('endpoints');
+  if (endpoints) {
+    spec.r.report(sel.path, Codes.FIELD_EXCLUSIVE, `${sel.path}: a ServiceEntry takes either endpoints or a workloadSelector, not both`);
+  }
+  return labels;
 }
 
 function readPort(r: DocReader, f: Field, index: number): ServicePort | undefined {
@@ -43,6 +57,7 @@ function readPort(r: DocReader, f: Field, index: number): ServicePort | undefine
   const name = o.str('name', true);
   if (name !== undefined) checkName(r, o.at('name'), name, 'label');
   const protocol = o.str('protocol');
+  if (protocol !== undefined) checkProtocol(r, o.at('protocol'), protocol);
   const targetPort = o.port('targetPort');
   o.done();
   if (number === undefined || name === undefined) return undefined;

@@ -2,6 +2,7 @@
  * Typed Istio resources as read from YAML, each carrying the file positions of its fields.
  * Produced by `parseManifests` (src/manifest/parse.ts); consumed by the model. Pure data, JSON-safe.
  */
+import type { EndpointSliceSpec, KubeServiceSpec, WorkloadEntrySpec } from './workload-types';
 
 /** One entry of a commit's tree (or a folder) handed to the parser by a source. */
 export interface ManifestFile {
@@ -28,9 +29,11 @@ export interface ReadLimits {
 
 export const DEFAULT_LIMITS: ReadLimits = Object.freeze({ maxFileBytes: 1 << 20, maxTotalBytes: 16 << 20 });
 
-/** Istio kinds tcpshift understands, all in group networking.istio.io. */
-export type IstioKind = 'Gateway' | 'VirtualService' | 'DestinationRule' | 'ServiceEntry';
-export const KINDS: readonly IstioKind[] = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry'];
+/** Kinds tcpshift understands: Istio's (networking.istio.io), Kubernetes' Service and EndpointSlice, and its own (tcpshift.io). */
+export type Kind = 'Gateway' | 'VirtualService' | 'DestinationRule' | 'ServiceEntry' | 'WorkloadEntry' | 'Service' | 'EndpointSlice' | TcpshiftKind;
+export const KINDS: readonly Kind[] = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Service', 'EndpointSlice', 'WorkloadEntry', 'RolloutPolicy'];
+/** The kinds of networking.istio.io that tcpshift reads. */
+export const ISTIO_KINDS: readonly Kind[] = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'WorkloadEntry'];
 export const ISTIO_GROUP = 'networking.istio.io';
 export const ISTIO_VERSIONS: readonly string[] = ['v1', 'v1beta1', 'v1alpha3'];
 /** tcpshift's own kinds, in group tcpshift.io. */
@@ -38,8 +41,6 @@ export type TcpshiftKind = 'RolloutPolicy';
 export const TCPSHIFT_KINDS: readonly TcpshiftKind[] = ['RolloutPolicy'];
 export const TCPSHIFT_GROUP = 'tcpshift.io';
 export const TCPSHIFT_VERSIONS: readonly string[] = ['v1alpha1'];
-/** Every kind tcpshift reads. */
-export type Kind = IstioKind | TcpshiftKind;
 
 /** `[line, col]`, both 1-based. */
 export type LineCol = readonly [number, number];
@@ -177,6 +178,8 @@ export interface ServiceEntrySpec {
   readonly ports: readonly ServicePort[];
   readonly resolution: 'STATIC' | 'DNS' | 'NONE';
   readonly endpoints: readonly WorkloadEntry[];
+  /** `workloadSelector.labels`: the WorkloadEntries of the namespace it takes its endpoints from. */
+  readonly workloadSelector?: Readonly<Record<string, string>>;
 }
 export type ServiceEntry = ResourceBase<'ServiceEntry', ServiceEntrySpec>;
 
@@ -223,4 +226,11 @@ export interface RolloutPolicySpec {
 }
 export type RolloutPolicy = ResourceBase<'RolloutPolicy', RolloutPolicySpec>;
 
-export type Resource = Gateway | VirtualService | DestinationRule | ServiceEntry | RolloutPolicy;
+/** Istio's WorkloadEntry: one workload outside Kubernetes (its address, ports and labels). */
+export type WorkloadEntryResource = ResourceBase<'WorkloadEntry', WorkloadEntrySpec>;
+/** A Kubernetes Service (v1): a name, ports, and a selector over WorkloadEntry labels. */
+export type KubeService = ResourceBase<'Service', KubeServiceSpec>;
+/** A Kubernetes EndpointSlice (discovery.k8s.io/v1): explicit endpoints of a Service. */
+export type EndpointSlice = ResourceBase<'EndpointSlice', EndpointSliceSpec>;
+
+export type Resource = Gateway | VirtualService | DestinationRule | ServiceEntry | WorkloadEntryResource | KubeService | EndpointSlice | RolloutPolicy;

@@ -1,11 +1,11 @@
 /** Resources → one deeply frozen RoutingTable, or every semantic error at once. Pure. */
 import { Codes, type Diagnostic } from '../errors';
 import { diagAt, relatedAt } from '../manifest/locate';
-import type { DestinationRule, Gateway, Resource, ServiceEntry, TcpRoute, VirtualService } from '../manifest/types';
+import type { DestinationRule, EndpointSlice, Gateway, KubeService, Resource, ServiceEntry, TcpRoute, VirtualService, WorkloadEntryResource } from '../manifest/types';
 import { resolveRoute } from './destinations';
 import { deepFreeze } from './freeze';
 import { gatewayListeners, type ListenerCandidate } from './listeners';
-import { indexServices } from './services';
+import { indexServices, reportEmptyServices, type ServiceInputs } from './services';
 import { compilePolicies } from '../rollout/compile-policy';
 import { connectionsFor } from '../rollout/connections';
 import { withConnectionPolicies } from './connections';
@@ -21,12 +21,17 @@ export function compile(resources: readonly Resource[], opts: CompileOptions): C
   const out: Diagnostic[] = [];
   const unique = dropDuplicates(resources, out);
   const of = <K extends Resource['kind']>(k: K) => unique.filter((r): r is Extract<Resource, { kind: K }> => r.kind === k);
-  const index = indexServices(of('ServiceEntry') as ServiceEntry[], of('DestinationRule') as DestinationRule[], out);
+  const inputs: ServiceInputs = {
+    serviceEntries: of('ServiceEntry') as ServiceEntry[], kubeServices: of('Service') as KubeService[],
+    entries: of('WorkloadEntry') as WorkloadEntryResource[], slices: of('EndpointSlice') as EndpointSlice[],
+  };
+  const index = indexServices(inputs, of('DestinationRule') as DestinationRule[], out);
   const gateways = of('Gateway') as Gateway[];
   const candidates = gatewayListeners(gateways, opts, out);
   const known = new Set(gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`));
   const rules = compileRules(of('VirtualService') as VirtualService[], known, index, out);
   const listeners = bindRoutes(candidates, rules, out);
+  reportEmptyServices(index, inputs, out);
   const rollouts = compilePolicies(unique, out);
   if (out.some((d) => d.severity === 'error')) return { ok: false, diagnostics: out };
   // A RolloutPolicy's `connections`/`stickiness` travel with the routes it governs (the proxy reads them per listener).

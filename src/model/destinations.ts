@@ -3,9 +3,9 @@ import { Codes, type Diagnostic } from '../errors';
 import { diagAt } from '../manifest/locate';
 import type { ServicePort, TcpRoute, VirtualService } from '../manifest/types';
 import { hostPort } from './address';
-import { hasLabels, ownValue } from './own';
+import { hasLabels } from './own';
 import { effectivePolicy } from './policy';
-import { canonicalHost, type Service, type ServiceIndex } from './services';
+import { describe, lookupService, type Service, type ServiceIndex } from './services';
 import type { Destination, Endpoint } from './types';
 
 /** Returns the rule's destinations, or null when any is invalid (every problem is pushed onto `out`). */
@@ -51,15 +51,16 @@ function resolveDestination(
   vs: VirtualService, field: string, dest: { host: string; subset?: string; port?: number },
   weight: number, total: number, index: ServiceIndex, out: Diagnostic[],
 ): Destination | null {
-  const service = index.services.get(canonicalHost(dest.host, vs.metadata.namespace));
+  const service = lookupService(index, dest.host, vs.metadata.namespace);
   if (!service) {
-    out.push(diagAt(vs, `${field}.host`, Codes.UNKNOWN_HOST, `${field}.host: no ServiceEntry declares host ${dest.host}`));
+    out.push(diagAt(vs, `${field}.host`, Codes.UNKNOWN_HOST, `${field}.host: no ServiceEntry or Service declares host ${dest.host}`));
     return null;
   }
+  index.used.add(service.key);
   const port = servicePort(vs, field, dest.port, service, out);
   if (!port) return null;
   let labels: Readonly<Record<string, string>> = {};
-  const rule = index.rules.get(canonicalHost(dest.host, vs.metadata.namespace));
+  const rule = index.rules.get(service.key);
   const subset = dest.subset === undefined ? undefined : rule?.spec.subsets.find((s) => s.name === dest.subset);
   if (dest.subset !== undefined) {
     if (!subset) {
@@ -73,7 +74,7 @@ function resolveDestination(
   if (endpoints.length === 0) {
     const what = dest.subset === undefined ? `host ${dest.host}` : `subset ${dest.subset} (labels ${JSON.stringify(labels)})`;
     out.push(diagAt(vs, dest.subset === undefined ? `${field}.host` : `${field}.subset`, Codes.EMPTY_SUBSET,
-      `${field}: ${what} selects no endpoint of ServiceEntry ${service.entry.metadata.name}`, weight > 0 ? 'error' : 'warning'));
+      `${field}: ${what} selects no endpoint of ${describe(service)}`, weight > 0 ? 'error' : 'warning'));
     if (weight > 0) return null;
   }
   return {
@@ -91,37 +92,31 @@ function resolveDestination(
 }
 
 function servicePort(vs: VirtualService, field: string, number: number | undefined, service: Service, out: Diagnostic[]): ServicePort | null {
-  const ports = service.entry.spec.ports;
+  const ports = service.ports;
   if (number !== undefined) {
     const p = ports.find((sp) => sp.number === number);
     if (!p) {
       out.push(diagAt(vs, `${field}.port.number`, Codes.UNKNOWN_PORT,
-        `${field}.port.number: ServiceEntry ${service.entry.metadata.name} has no port ${number} (it has ${ports.map((sp) => sp.number).join(', ') || 'none'})`));
+        `${field}.port.number: ${describe(service)} has no port ${number} (it has ${ports.map((sp) => sp.number).join(', ') || 'none'})`));
     }
     return p ?? null;
   }
   if (ports.length === 1 && ports[0]) return ports[0];
   out.push(diagAt(vs, `${field}.port`, Codes.PORT_REQUIRED,
-    `${field}.port.number is required: ServiceEntry ${service.entry.metadata.name} has ${ports.length} ports`));
+    `${field}.port.number is required: ${describe(service)} has ${ports.length} ports`));
   return null;
 }
 
-/** Endpoints whose labels contain every subset label, with the port the service port maps to. */
+/** Workloads whose labels contain every subset label and that serve `port`, with the port it maps to. */
 function selectEndpoints(service: Service, port: ServicePort, labels: Readonly<Record<string, string>>): Endpoint[] {
-  const spec = service.entry.spec;
-  const declared = spec.endpoints.length > 0 || spec.resolution !== 'DNS'
-    ? spec.endpoints
-    : [{ index: 0, address: service.host, ports: {}, labels: {}, weight: undefined }];
   const byKey = new Map<string, Endpoint>();
-  for (const ep of declared) {
-    if (!hasLabels(ep.labels, labels)) continue;
-    const weight = ep.weight ?? 1;
-    if (weight <= 0) continue;
-    // An own key only: a port named `constructor` must not find Object's constructor.
-    const p = ownValue(ep.ports, port.name) ?? port.targetPort ?? port.number;
-    const key = hostPort(ep.address, p);
+  for (const w of service.workloads) {
+    if (!hasLabels(w.labels, labels)) continue;
+    const p = w.ports.get(port.number);
+    if (w.weight <= 0 || p === undefined) continue;
+    const key = hostPort(w.address, p);
     const prev = byKey.get(key);
-    byKey.set(key, prev ? { ...prev, weight: prev.weight + weight } : { key, address: ep.address, port: p, weight, labels: ep.labels });
+    byKey.set(key, prev ? { ...prev, weight: prev.weight + w.weight } : { key, address: w.address, port: p, weight: w.weight, labels: w.labels });
   }
   return [...byKey.values()];
 }

@@ -30,7 +30,7 @@ test('healthz, readyz, status and config after the first apply', async () => {
   expect(status).toMatchObject({ ready: true, reason: 'ReconciliationSucceeded', lastAppliedRevision: app.reconciler.status().lastAppliedRevision, activeConnections: 0 });
   expect(status.listeners[0]!.route.destinations.map((d) => [d.subset, d.percent])).toEqual([['v1', 80], ['v2', 20]]);
   const config = await (await fetch(`${base}/config`)).json() as { resources: { kind: string }[] };
-  expect(config.resources.map((r) => r.kind).sort()).toEqual(['DestinationRule', 'Gateway', 'ServiceEntry', 'VirtualService']);
+  expect(config.resources.map((r) => r.kind).sort()).toEqual(['DestinationRule', 'Gateway', 'Service', 'VirtualService', 'WorkloadEntry', 'WorkloadEntry']);
 });
 
 test('readyz is 503 and status says FetchFailed while no revision could be fetched', async () => {

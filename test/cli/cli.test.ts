@@ -21,13 +21,13 @@ describe('tcpshift validate', () => {
     const r = tcpshift(['validate', join(EXAMPLE_DIR, 'manifests')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/valid: 3 file\(s\), 4 resource\(s\), 1 listener\(s\)/);
+    expect(r.stderr).toMatch(/valid: 3 file\(s\), 6 resource\(s\), 1 listener\(s\)/);
     expect(r.stderr).toMatch(/KIND_SKIPPED/);
   });
 
   test('single files are validated together as one commit', () => {
     const m = join(EXAMPLE_DIR, 'manifests');
-    const r = tcpshift(['validate', join(m, 'tcp-echo-all-v1.yaml'), join(m, 'tcp-echo-serviceentry.yaml'), join(EXAMPLE_DIR, 'steps')]);
+    const r = tcpshift(['validate', join(m, 'tcp-echo-all-v1.yaml'), join(m, 'tcp-echo-workloads.yaml'), join(m, 'tcp-echo-services.yaml'), join(EXAMPLE_DIR, 'steps')]);
     // steps/ holds a second VirtualService named tcp-echo: a duplicate
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/DUPLICATE_RESOURCE/);

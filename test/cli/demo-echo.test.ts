@@ -57,8 +57,9 @@ test('steps/20-v2/tcp-echo-all-v1.yaml is the all-v1 file with Istio\'s 80/20 Vi
 });
 
 test('withDemoPorts moves the Gateway and the endpoints, not the service port', () => {
-  const se = withDemoPorts(readFileSync(join(EXAMPLE_DIR, 'manifests', 'tcp-echo-serviceentry.yaml'), 'utf8'), { port: 20001, v1: 20002, v2: 20003 });
+  const se = withDemoPorts(readFileSync(join(EXAMPLE_DIR, 'manifests', 'tcp-echo-workloads.yaml'), 'utf8'), { port: 20001, v1: 20002, v2: 20003 });
   expect(se).toMatch(/tcp: 20002/);
   expect(se).toMatch(/tcp: 20003/);
-  expect(se).toMatch(/number: 9000/);
+  const svc = withDemoPorts(readFileSync(join(EXAMPLE_DIR, 'manifests', 'tcp-echo-services.yaml'), 'utf8'), { port: 20001, v1: 20002, v2: 20003 });
+  expect(svc).toMatch(/port: 9000/);
 });

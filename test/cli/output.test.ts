@@ -35,10 +35,11 @@ describe('against a running instance', () => {
     ]);
     const all = await tcpshiftAsync(['get', 'all', '--admin', admin]);
     expect(all.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(/\s+/)[0])).toEqual([
-      'gateway/tcp-echo-gateway', 'virtualservice/tcp-echo', 'destinationrule/tcp-echo-destination', 'serviceentry/tcp-echo',
+      'gateway/tcp-echo-gateway', 'virtualservice/tcp-echo', 'destinationrule/tcp-echo-destination', 'service/tcp-echo',
+      'workloadentry/tcp-echo-v1', 'workloadentry/tcp-echo-v2',
     ]);
     const allYaml = parse((await tcpshiftAsync(['get', 'all', '-o', 'yaml', '--admin', admin])).stdout) as { kind: string; items: unknown[] };
-    expect([allYaml.kind, allYaml.items.length]).toEqual(['List', 4]);
+    expect([allYaml.kind, allYaml.items.length]).toEqual(['List', 6]);
   });
 
   test('get -o yaml includes metadata.namespace', async () => {

@@ -60,7 +60,7 @@ test('-o json and -o yaml: valid, counts and every diagnostic; --format github i
   const dir = h.folder(allV1Files(ports));
   const json = tcpshift(['validate', '-o', 'json', dir]);
   expect(json.code).toBe(0);
-  expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, files: 3, resources: 4, listeners: 1, errors: 0, diagnostics: expect.arrayContaining([expect.objectContaining({ code: 'KIND_SKIPPED' })]) });
+  expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, files: 3, resources: 6, listeners: 1, errors: 0, diagnostics: expect.arrayContaining([expect.objectContaining({ code: 'KIND_SKIPPED' })]) });
   expect(parse(tcpshift(['validate', '-o', 'yaml', dir]).stdout)).toMatchObject({ valid: true, files: 3 });
   expect(tcpshift(['validate', '-o', 'github', dir]).stdout).toBe(tcpshift(['validate', '--format', 'github', dir]).stdout);
 });

@@ -41,6 +41,19 @@ test('get table: NAME, NAMESPACE and a summary column per kind', () => {
   expect(renderTable([], false)).toEqual(['No resources found.']);
 });
 
+test('get: the kinds that say where workloads are have a summary of their own', () => {
+  const svc = res('Service', 'tcp-echo', { selector: { app: 'tcp-echo' }, ports: [{ name: 'tcp', port: 9000 }, { port: 9001 }] });
+  const we = res('WorkloadEntry', 'tcp-echo-v1', { address: '127.0.0.1', ports: { tcp: 9000 }, labels: { app: 'tcp-echo', version: 'v1' } });
+  const slice: AppliedResource = {
+    kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', metadata: { name: 'db-1', namespace: 'default' }, file: 'm.yaml',
+    manifest: { metadata: { name: 'db-1', labels: { 'kubernetes.io/service-name': 'db' } }, endpoints: [{ addresses: ['10.0.0.1', '10.0.0.2'] }], ports: [{ port: 5432 }] },
+  };
+  expect(summarize(svc)).toBe('app=tcp-echo  tcp:9000, -:9001');
+  expect(summarize(we)).toBe('127.0.0.1:9000  app=tcp-echo,version=v1');
+  expect(summarize(slice)).toBe('db  10.0.0.1, 10.0.0.2 :5432');
+  expect(renderTable([we], false)[0]).toMatch(/ADDRESS \/ LABELS$/);
+});
+
 test('get all: every kind, rows named kind/name under one SUMMARY column', () => {
   const lines = renderTable([GW, VS, DR, SE], true);
   expect(lines[0]).toMatch(/^NAME +NAMESPACE +SUMMARY$/);

@@ -24,14 +24,16 @@ const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 1000);
 const SEED = Number(process.env.FUZZ_SEED ?? (process.env.FUZZ_ITERATIONS ? Date.now() % 2 ** 31 : 20261201));
 
 const SAMPLES = join(__dirname, '..', 'fixtures', 'manifest', 'istio-samples');
+/** The walkthrough's ServiceEntry form (before config-repo-example moved to WorkloadEntries). */
+const SE_FORM = join(__dirname, '..', 'fixtures', 'serviceentry-form');
 const read = (dir: string, names: string[]): Record<string, string> =>
   Object.fromEntries(names.map((n) => [n, readFileSync(join(dir, n), 'utf8')]));
 
 /** Sets of files that are valid as they are; each iteration mutates one file of one set. */
 const CORPUS: readonly Record<string, string>[] = [
-  read(join(EXAMPLE_DIR, 'manifests'), ['tcp-echo-all-v1.yaml', 'tcp-echo-serviceentry.yaml', 'tcp-echo-services.yaml']),
+  read(join(EXAMPLE_DIR, 'manifests'), ['tcp-echo-all-v1.yaml', 'tcp-echo-workloads.yaml', 'tcp-echo-services.yaml']),
   example8020(),
-  { ...read(SAMPLES, ['gateway-api-tcp-echo-all-v1.yaml', 'tcp-echo-all-v1.yaml']), ...read(join(EXAMPLE_DIR, 'manifests'), ['tcp-echo-serviceentry.yaml']) },
+  { ...read(SAMPLES, ['gateway-api-tcp-echo-all-v1.yaml', 'tcp-echo-all-v1.yaml']), ...read(SE_FORM, ['tcp-echo-serviceentry.yaml']) },
   RICH,
 ];
 

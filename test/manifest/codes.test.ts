@@ -43,7 +43,12 @@ const CASES: readonly Case[] = [
     yaml: 'apiVersion: networking.istio.io/v1/x\nkind: Gateway\nmetadata: {name: a}\n',
     code: Codes.UNKNOWN_API_VERSION, severity: 'error', line: 1, col: 1, field: 'apiVersion',
   },
-  { name: 'kubernetes Service', yaml: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n', code: Codes.KIND_SKIPPED, severity: 'warning', line: 2, col: 1 },
+  { name: 'kubernetes Deployment', yaml: 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: s\n', code: Codes.KIND_SKIPPED, severity: 'warning', line: 2, col: 1 },
+  { name: 'kubernetes Service in another group', yaml: 'apiVersion: example.com/v1\nkind: Service\nmetadata:\n  name: s\n', code: Codes.KIND_SKIPPED, severity: 'warning', line: 2, col: 1 },
+  {
+    name: 'kubernetes Service of an unknown version',
+    yaml: 'apiVersion: v2\nkind: Service\nmetadata:\n  name: s\n', code: Codes.UNKNOWN_API_VERSION, severity: 'error', line: 1, col: 1, field: 'apiVersion',
+  },
   {
     name: 'istio kind outside the four',
     yaml: 'apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: s}\n',
@@ -418,9 +423,110 @@ const CASES: readonly Case[] = [
     code: Codes.FIELD_ADDRESS, severity: 'error', line: 9, col: 5, field: 'spec.endpoints[0].address',
   },
   {
-    name: 'workloadSelector cannot be honoured',
-    yaml: istio('ServiceEntry', '  hosts: [a]\n  workloadSelector:\n    labels: {app: a}\n'),
-    code: Codes.FIELD_UNSUPPORTED, severity: 'error', line: 7, col: 3, field: 'spec.workloadSelector',
+    name: 'workloadSelector and endpoints together',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  workloadSelector:\n    labels: {app: a}\n  endpoints:\n  - address: 1.2.3.4\n'),
+    code: Codes.FIELD_EXCLUSIVE, severity: 'error', line: 7, col: 3, field: 'spec.workloadSelector',
+  },
+  {
+    name: 'ServiceEntry port protocol unknown',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  ports:\n  - {number: 1, name: tcp, protocol: TPC}\n'),
+    code: Codes.UNKNOWN_PROTOCOL, severity: 'error', line: 8, col: 28, field: 'spec.ports[0].protocol',
+  },
+  {
+    name: 'Gateway server protocol unknown',
+    yaml: istio('Gateway', '  servers:\n  - port:\n      number: 1\n      protocol: TPC\n'),
+    code: Codes.UNKNOWN_PROTOCOL, severity: 'error', line: 9, col: 7, field: 'spec.servers[0].port.protocol',
+  },
+  {
+    name: 'Gateway server TLS stays skipped',
+    yaml: istio('Gateway', '  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n'),
+    code: Codes.SERVER_SKIPPED, severity: 'warning', line: 7, col: 5, field: 'spec.servers[0]',
+  },
+  // ---- WorkloadEntry, Service, EndpointSlice
+  {
+    name: 'WorkloadEntry without address',
+    yaml: istio('WorkloadEntry', '  labels: {app: a}\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 5, col: 1, field: 'spec.address',
+  },
+  {
+    name: 'WorkloadEntry address not an address',
+    yaml: istio('WorkloadEntry', '  address: "10.0.0.1:80"\n'),
+    code: Codes.FIELD_ADDRESS, severity: 'error', line: 6, col: 3, field: 'spec.address',
+  },
+  {
+    name: 'WorkloadEntry port out of range',
+    yaml: istio('WorkloadEntry', '  address: 10.0.0.1\n  ports:\n    tcp: 70000\n'),
+    code: Codes.PORT_RANGE, severity: 'error', line: 8, col: 5, field: 'spec.ports.tcp',
+  },
+  {
+    name: 'WorkloadEntry port name not a label',
+    yaml: istio('WorkloadEntry', '  address: 10.0.0.1\n  ports:\n    Tcp_1: 9000\n'),
+    code: Codes.FIELD_NAME, severity: 'error', line: 8, col: 5, field: 'spec.ports.Tcp_1',
+  },
+  {
+    name: 'WorkloadEntry negative weight',
+    yaml: istio('WorkloadEntry', '  address: 10.0.0.1\n  weight: -1\n'),
+    code: Codes.FIELD_RANGE, severity: 'error', line: 7, col: 3, field: 'spec.weight',
+  },
+  {
+    name: 'WorkloadEntry unknown field',
+    yaml: istio('WorkloadEntry', '  address: 10.0.0.1\n  wieght: 1\n'),
+    code: Codes.FIELD_UNKNOWN, severity: 'warning', line: 7, col: 3, field: 'spec.wieght',
+  },
+  {
+    name: 'Service port without a number',
+    yaml: 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - name: tcp\n',
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 6, col: 5, field: 'spec.ports[0].port',
+  },
+  {
+    name: 'Service with two ports, one unnamed',
+    yaml: 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - {name: a, port: 1}\n  - {port: 2}\n',
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 7, col: 5, field: 'spec.ports[1].name',
+  },
+  {
+    name: 'Service targetPort neither number nor name',
+    yaml: 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - {port: 1, targetPort: [1]}\n',
+    code: Codes.FIELD_TYPE, severity: 'error', line: 6, col: 15, field: 'spec.ports[0].targetPort',
+  },
+  {
+    name: 'Service name not a DNS-1123 label',
+    yaml: 'apiVersion: v1\nkind: Service\nmetadata: {name: a.b}\nspec: {}\n',
+    code: Codes.FIELD_NAME, severity: 'error', line: 3, col: 12, field: 'metadata.name',
+  },
+  {
+    name: 'Service UDP port',
+    yaml: 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - {port: 53, protocol: UDP}\n',
+    code: Codes.FIELD_UNSUPPORTED, severity: 'warning', line: 6, col: 16, field: 'spec.ports[0].protocol',
+  },
+  {
+    name: 'Service appProtocol unknown',
+    yaml: 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - {port: 1, appProtocol: TPC}\n',
+    code: Codes.UNKNOWN_PROTOCOL, severity: 'error', line: 6, col: 15, field: 'spec.ports[0].appProtocol',
+  },
+  {
+    name: 'EndpointSlice without the service-name label',
+    yaml: 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: s\naddressType: IPv4\n',
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 3, col: 1, field: 'metadata.labels',
+  },
+  {
+    name: 'EndpointSlice without addressType',
+    yaml: 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: s\n  labels: {kubernetes.io/service-name: a}\n',
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 1, col: 1, field: 'addressType',
+  },
+  {
+    name: 'EndpointSlice address not an IP',
+    yaml: 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: s\n  labels: {kubernetes.io/service-name: a}\naddressType: IPv4\nendpoints:\n- addresses: [db.local]\n',
+    code: Codes.FIELD_ADDRESS, severity: 'error', line: 8, col: 15, field: 'endpoints[0].addresses[0]',
+  },
+  {
+    name: 'EndpointSlice ready not a boolean',
+    yaml: 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: s\n  labels: {kubernetes.io/service-name: a}\naddressType: IPv4\nendpoints:\n- addresses: [10.0.0.1]\n  conditions: {ready: "no"}\n',
+    code: Codes.FIELD_TYPE, severity: 'error', line: 9, col: 16, field: 'endpoints[0].conditions.ready',
+  },
+  {
+    name: 'EndpointSlice unknown top-level field',
+    yaml: 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: s\n  labels: {kubernetes.io/service-name: a}\naddressType: IPv4\nspec: {}\n',
+    code: Codes.FIELD_UNKNOWN, severity: 'warning', line: 7, col: 1, field: 'spec',
   },
   {
     name: 'location not an enum value',

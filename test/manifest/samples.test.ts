@@ -28,11 +28,10 @@ function named(resources: readonly Resource[]): string[] {
 describe('config-repo-example', () => {
   const manifests = load(join(EXAMPLE, 'manifests'), yamlIn(join(EXAMPLE, 'manifests')), 'manifests/');
 
-  test('manifests/ parse with one KIND_SKIPPED per Service and Deployment', () => {
+  test('manifests/ parse with one KIND_SKIPPED per Deployment; the Service and the WorkloadEntries are read', () => {
     const { resources, diagnostics } = parseManifests(manifests);
-    // Service tcp-echo, Deployment tcp-echo-v1, Deployment tcp-echo-v2: at each `kind:` line.
+    // Deployment tcp-echo-v1, Deployment tcp-echo-v2: at each `kind:` line.
     expect(diagnostics.map((d) => [d.code, d.severity, d.file, d.line, d.col])).toEqual([
-      [Codes.KIND_SKIPPED, 'warning', 'manifests/tcp-echo-services.yaml', 16, 1],
       [Codes.KIND_SKIPPED, 'warning', 'manifests/tcp-echo-services.yaml', 33, 1],
       [Codes.KIND_SKIPPED, 'warning', 'manifests/tcp-echo-services.yaml', 61, 1],
     ]);
@@ -40,11 +39,13 @@ describe('config-repo-example', () => {
       'Gateway/default/tcp-echo-gateway',
       'DestinationRule/default/tcp-echo-destination',
       'VirtualService/default/tcp-echo',
-      'ServiceEntry/default/tcp-echo',
+      'Service/default/tcp-echo',
+      'WorkloadEntry/default/tcp-echo-v1',
+      'WorkloadEntry/default/tcp-echo-v2',
     ]);
   });
 
-  test('the Gateway, DestinationRule and ServiceEntry read as written', () => {
+  test('the Gateway, DestinationRule, Service and WorkloadEntries read as written', () => {
     const { resources } = parseManifests(manifests);
     expect(resources.map((r) => r.spec)).toEqual([
       {
@@ -64,15 +65,9 @@ describe('config-repo-example', () => {
         gateways: ['tcp-echo-gateway'],
         tcp: [{ index: 0, match: [{ port: 31400 }], route: [{ index: 0, destination: { host: 'tcp-echo', subset: 'v1', port: 9000 } }] }],
       },
-      {
-        hosts: ['tcp-echo'],
-        ports: [{ index: 0, number: 9000, name: 'tcp', protocol: 'TCP' }],
-        resolution: 'STATIC',
-        endpoints: [
-          { index: 0, address: '127.0.0.1', ports: { tcp: 9000 }, labels: { app: 'tcp-echo', version: 'v1' } },
-          { index: 1, address: '127.0.0.1', ports: { tcp: 9001 }, labels: { app: 'tcp-echo', version: 'v2' } },
-        ],
-      },
+      { selector: { app: 'tcp-echo' }, ports: [{ index: 0, name: 'tcp', port: 9000 }, { index: 1, name: 'tcp-other', port: 9001 }] },
+      { address: '127.0.0.1', ports: { tcp: 9000 }, labels: { app: 'tcp-echo', version: 'v1' } },
+      { address: '127.0.0.1', ports: { tcp: 9001 }, labels: { app: 'tcp-echo', version: 'v2' } },
     ]);
   });
 
@@ -120,23 +115,25 @@ describe("Istio's samples", () => {
     expect(files).toHaveLength(5);
     expect(new Set(diagnostics.map((d) => `${d.code}/${d.severity}`))).toEqual(new Set(['KIND_SKIPPED/warning']));
     expect(named(resources)).toEqual([
+      'Service/default/tcp-echo-v1',
+      'Service/default/tcp-echo-v2',
       'VirtualService/default/tcp-echo',
       'Gateway/default/tcp-echo-gateway',
       'DestinationRule/default/tcp-echo-destination',
       'VirtualService/default/tcp-echo',
+      'Service/default/tcp-echo',
     ]);
   });
 
   test('the Gateway API files are skipped kind by kind', () => {
     const gw = files.filter((f) => f.path.startsWith('gateway-api-'));
     const { resources, diagnostics } = parseManifests(gw);
-    expect(resources).toEqual([]);
-    // TCPRoute; then Gateway (gateway.networking.k8s.io), Service, Service, TCPRoute.
+    // The two v1 Services are read (they are Kubernetes', not Gateway API's).
+    expect(named(resources)).toEqual(['Service/default/tcp-echo-v1', 'Service/default/tcp-echo-v2']);
+    // TCPRoute; then Gateway (gateway.networking.k8s.io), TCPRoute.
     expect(diagnostics.map((d) => [d.file, d.code, d.line, d.col])).toEqual([
       ['gateway-api-tcp-echo-20-v2.yaml', Codes.KIND_SKIPPED, 2, 1],
       ['gateway-api-tcp-echo-all-v1.yaml', Codes.KIND_SKIPPED, 2, 1],
-      ['gateway-api-tcp-echo-all-v1.yaml', Codes.KIND_SKIPPED, 16, 1],
-      ['gateway-api-tcp-echo-all-v1.yaml', Codes.KIND_SKIPPED, 28, 1],
       ['gateway-api-tcp-echo-all-v1.yaml', Codes.KIND_SKIPPED, 40, 1],
     ]);
   });

@@ -1,0 +1,31 @@
+/**
+ * Istio's port protocols (pkg/config/protocol): which ones tcpshift serves as opaque TCP, which it
+ * leaves to Istio, and which are not protocols at all (UNKNOWN_PROTOCOL). Case-insensitive, as Istio parses them. Pure.
+ */
+import { Codes } from '../errors';
+import type { DocReader } from './reader';
+
+/** How tcpshift treats a protocol: served as TCP, not served (skipped), or not a protocol Istio knows. */
+export type ProtocolClass = 'tcp' | 'skipped' | 'unknown';
+
+/** Istio's `IsTCP()` protocols that carry no TLS tcpshift would have to read: proxied byte for byte. */
+const SERVED = ['TCP', 'MONGO', 'MYSQL', 'REDIS'];
+/** The rest of Istio's list: HTTP family, TLS/HTTPS (not yet served: no SNI here) and UDP. */
+const SKIPPED = ['HTTP', 'HTTP2', 'HTTP_PROXY', 'GRPC', 'GRPC-WEB', 'HTTPS', 'TLS', 'UDP'];
+
+/** What `protocol` is to tcpshift. */
+export function protocolClass(protocol: string): ProtocolClass {
+  const p = protocol.toUpperCase();
+  if (SERVED.includes(p)) return 'tcp';
+  return SKIPPED.includes(p) ? 'skipped' : 'unknown';
+}
+
+/** Reports UNKNOWN_PROTOCOL at `path` unless `protocol` is one Istio knows; returns the class. */
+export function checkProtocol(r: DocReader, path: string, protocol: string): ProtocolClass {
+  const c = protocolClass(protocol);
+  if (c === 'unknown') {
+    r.report(path, Codes.UNKNOWN_PROTOCOL,
+      `${path}: ${JSON.stringify(protocol)} is not a protocol Istio knows (TCP, MONGO, MYSQL, REDIS, TLS, HTTPS, HTTP, HTTP2, GRPC, GRPC-WEB, HTTP_PROXY, UDP)`);
+  }
+  return c;
+}
