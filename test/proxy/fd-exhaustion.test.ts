@@ -9,8 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { createMetrics } from '../../src/admin/metrics';
+import { idleReconciler } from '../helpers/idle-reconciler';
 import { nativeBinding } from '../../src/proxy/native-binding';
-import type { Reconciler } from '../../src/reconcile/reconciler';
 import type { Policy } from '../../src/model/types';
 import { Harness } from '../helpers/harness';
 import { connectAndSend, freePort, waitFor } from '../helpers/net';
@@ -23,7 +23,6 @@ afterEach(() => h.cleanup());
 const paths: ('native' | 'js')[] = nativeBinding() !== null ? ['native', 'js'] : ['js'];
 
 /** The reconciler as the metrics see it, idle: these tests are about the proxy's counters. */
-const idleReconciler = { onRun: () => undefined, status: () => ({ suspended: false }) } as unknown as Reconciler;
 
 /** This process's RLIMIT_NOFILE as [soft, hard]. */
 function nofile(): [string, string] {

@@ -3,7 +3,7 @@
  * `rejected` in /status (the proxy snapshot) and `tcpshift_rejected_connections_total` in /metrics.
  */
 import { createMetrics } from '../../src/admin/metrics';
-import type { Reconciler } from '../../src/reconcile/reconciler';
+import { idleReconciler } from '../helpers/idle-reconciler';
 import { Harness } from '../helpers/harness';
 import { freePort, LineClient, waitFor } from '../helpers/net';
 import { metric, parseMetrics } from '../helpers/prom';
@@ -13,7 +13,6 @@ const h = new Harness();
 afterEach(() => h.cleanup());
 
 /** The reconciler as the metrics see it, idle: this test is about the proxy's counters. */
-const idleReconciler = { onRun: () => undefined, status: () => ({ suspended: false }) } as unknown as Reconciler;
 
 test('--max-connections 1: the second client is closed and counted in status and metrics', async () => {
   const port = await freePort();
