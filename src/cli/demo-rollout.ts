@@ -85,8 +85,8 @@ export async function runRolloutDemo(f: RolloutDemoFlags): Promise<boolean> {
     }
     const all = join(repo, 'manifests', 'tcp-echo-all-v1.yaml');
     writeFileSync(all, readFileSync(all, 'utf8').replace('      version: v2\n', '      version: v2\n  - name: v3\n    labels:\n      version: v3\n'));
-    const se = join(repo, 'manifests', 'tcp-echo-serviceentry.yaml');
-    writeFileSync(se, `${readFileSync(se, 'utf8').trimEnd()}\n  - address: 127.0.0.1\n    ports:\n      tcp: ${f.v3}\n    labels:\n      app: tcp-echo\n      version: v3\n`);
+    const workloads = join(repo, 'manifests', 'tcp-echo-workloads.yaml');
+    writeFileSync(workloads, `${readFileSync(workloads, 'utf8').trimEnd()}\n---\napiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata:\n  name: tcp-echo-v3\nspec:\n  address: 127.0.0.1\n  ports:\n    tcp: ${f.v3}\n  labels:\n    app: tcp-echo\n    version: v3\n`);
     writeFileSync(join(repo, 'manifests', 'rollout.yaml'), POLICY);
     const setVs = (from: string, a: number, to: string, b: number) => {
       const text = readFileSync(all, 'utf8');
