@@ -18,22 +18,11 @@ export interface CheckResult {
   readonly message?: string;
 }
 
-/** Everything a rollout needs to go on (also after a restart): the policy's numbers are copied in. */
-export interface RolloutState {
-  /** `namespace/name` of the governed VirtualService. */
-  readonly target: string;
-  /** `namespace/name` of the RolloutPolicy. */
-  readonly policy: string;
-  readonly revision: string;
+/** Everything a rollout needs to go on (also after a restart): what it started from, and where it is. */
+export interface RolloutState extends Omit<RolloutStart, 'now'> {
   readonly phase: Phase;
   /** 1-based index into `steps`. */
   readonly step: number;
-  /** Percent of the shift at each step; the last is 100. */
-  readonly steps: readonly number[];
-  readonly stepDurationMs: number;
-  readonly threshold: number;
-  readonly minConnections: number;
-  readonly routes: readonly RolloutRoute[];
   readonly startedAt: number;
   readonly stepStartedAt: number;
   /** Failed checks during this rollout. */
@@ -55,9 +44,12 @@ export type RolloutEvent =
 
 /** What a new rollout is made of. */
 export interface RolloutStart {
+  /** `namespace/name` of the governed VirtualService. */
   readonly target: string;
+  /** `namespace/name` of the RolloutPolicy. */
   readonly policy: string;
   readonly revision: string;
+  /** Percent of the shift at each step; the last is 100. */
   readonly steps: readonly number[];
   readonly stepDurationMs: number;
   readonly threshold: number;
