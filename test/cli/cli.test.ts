@@ -2,11 +2,11 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { startApp, type App } from '../../src/app';
-import { testAppConfig } from '../helpers/app';
+import type { App } from '../../src/app';
 import { MAIN, tcpshift, tcpshiftAsync } from '../helpers/cli';
-import { gitRepo, tempDir } from '../helpers/git';
-import { Harness, silent } from '../helpers/harness';
+import { tempDir } from '../helpers/git';
+import { Harness } from '../helpers/harness';
+import { servingInstance } from '../helpers/instance';
 import { EXAMPLE_DIR } from '../helpers/manifests';
 import { connectAndSend, freePort, waitFor } from '../helpers/net';
 import { split8020Files } from '../helpers/walkthrough';
@@ -58,13 +58,7 @@ describe('tcpshift get / status / reconcile against a running instance', () => {
 
   beforeEach(async () => {
     const ports = { gateway: await freePort(), v1: await h.echo('one'), v2: await h.echo('two') };
-    const repo = gitRepo(split8020Files(ports));
-    const state = tempDir();
-    h.defer(async () => { repo.cleanup(); state.cleanup(); });
-    app = await startApp(testAppConfig(repo.dir, state.dir), silent);
-    h.defer(() => app.stop(500));
-    await waitFor(() => app.reconciler.status().lastOutcome === 'applied', 10_000, () => `first apply; status ${JSON.stringify(app.reconciler.status())}`);
-    admin = `127.0.0.1:${app.adminPort}`;
+    ({ app, admin } = await servingInstance(h, split8020Files(ports)));
   });
 
   test('get virtualservice tcp-echo -o yaml prints the applied resource with weights 80/20', async () => {

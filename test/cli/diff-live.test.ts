@@ -1,11 +1,11 @@
 /** `tcpshift diff`: one document shape for -o json|yaml whatever happens, and `--live DIR` against a running instance. */
 import { parse } from 'yaml';
-import { startApp, type App } from '../../src/app';
-import { testAppConfig } from '../helpers/app';
+import type { App } from '../../src/app';
 import { tcpshift, tcpshiftAsync } from '../helpers/cli';
-import { gitRepo, tempDir } from '../helpers/git';
-import { Harness, silent } from '../helpers/harness';
-import { freePort, waitFor } from '../helpers/net';
+import { gitRepo } from '../helpers/git';
+import { Harness } from '../helpers/harness';
+import { servingInstance } from '../helpers/instance';
+import { freePort } from '../helpers/net';
 import { allV1Files, split8020Files } from '../helpers/walkthrough';
 
 const h = new Harness();
@@ -52,13 +52,7 @@ describe('tcpshift diff --live DIR', () => {
 
   beforeEach(async () => {
     live = { gateway: await freePort(), v1: await h.echo('one'), v2: await h.echo('two') };
-    const repo = gitRepo(allV1Files(live));
-    const state = tempDir();
-    h.defer(async () => { repo.cleanup(); state.cleanup(); });
-    app = await startApp(testAppConfig(repo.dir, state.dir), silent);
-    h.defer(() => app.stop(500));
-    await waitFor(() => app.reconciler.status().lastOutcome === 'applied', 10_000, 'first apply');
-    admin = `127.0.0.1:${app.adminPort}`;
+    ({ app, admin } = await servingInstance(h, allV1Files(live)));
   });
 
   test('a working folder with the 80/20 split: the weights change against what the instance serves, exit 1', async () => {

@@ -1,11 +1,10 @@
 /** One output flag everywhere (`-o text|json|yaml`), `get` as a table and `get all`, `version`, and help with no arguments. */
 import { parse } from 'yaml';
-import { startApp, type App } from '../../src/app';
-import { testAppConfig } from '../helpers/app';
+import type { App } from '../../src/app';
 import { tcpshift, tcpshiftAsync } from '../helpers/cli';
-import { gitRepo, tempDir } from '../helpers/git';
-import { Harness, silent } from '../helpers/harness';
-import { freePort, waitFor } from '../helpers/net';
+import { Harness } from '../helpers/harness';
+import { servingInstance } from '../helpers/instance';
+import { freePort } from '../helpers/net';
 import { split8020Files } from '../helpers/walkthrough';
 
 const h = new Harness();
@@ -17,13 +16,7 @@ describe('against a running instance', () => {
 
   beforeEach(async () => {
     const ports = { gateway: await freePort(), v1: await h.echo('one'), v2: await h.echo('two') };
-    const repo = gitRepo(split8020Files(ports));
-    const state = tempDir();
-    h.defer(async () => { repo.cleanup(); state.cleanup(); });
-    app = await startApp(testAppConfig(repo.dir, state.dir), silent);
-    h.defer(() => app.stop(500));
-    await waitFor(() => app.reconciler.status().lastOutcome === 'applied', 10_000, 'first apply');
-    admin = `127.0.0.1:${app.adminPort}`;
+    ({ app, admin } = await servingInstance(h, split8020Files(ports)));
   });
 
   test('get without -o prints a table with the weights; get all lists every applied resource', async () => {
