@@ -10,11 +10,9 @@
  * process.
  */
 import * as net from 'node:net';
-import type { Logger } from 'pino';
-import type { Policy } from '../model/types';
-import { keepaliveArgs, socketOptions } from './native-binding';
 import type { DestinationRuntime } from './runtime';
 import { RoutedConnection, type ConnectionHost } from './routed';
+import { applyKeepalive, resetPending } from './socket-options';
 
 const CONN = Symbol('tcpshift.connection');
 type Tagged = net.Socket & { [CONN]?: Connection | undefined };
@@ -25,30 +23,6 @@ const TIMER_MAX_MS = 2 ** 31 - 1;
 /** A socket timeout for `ms` (0 = none), within what Node's timers hold. */
 function timerMs(ms: number): number {
   return ms > TIMER_MAX_MS ? TIMER_MAX_MS : Math.max(0, ms);
-}
-
-let keepaliveWarned = false;
-
-/** The descriptor under a connected net.Socket (Node keeps it on the handle; undefined if none). */
-function fdOf(s: net.Socket): number | undefined {
-  return (s as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
-}
-
-/**
- * TCP keepalive on `s` as the DestinationRule says. setKeepAlive sets the idle time only (libuv
- * fixes the interval at 1 s and the probes at 10), so the addon, when it is built, sets all three;
- * without it, one warning says interval and probes are not applied.
- */
-function applyKeepalive(s: net.Socket, ka: Policy['tcpKeepalive'], log: Logger): void {
-  if (ka === null) return;
-  const fd = fdOf(s);
-  const binding = socketOptions();
-  if (binding !== null && fd !== undefined && fd >= 0) {
-    binding.setKeepalive(fd, ...keepaliveArgs(ka));
-  } else if (!keepaliveWarned) {
-    keepaliveWarned = true;
-    log.warn({ reason: binding === null ? 'native addon not loaded' : 'no descriptor' }, 'tcpKeepalive interval and probes not applied: only the idle time is set');
-  }
 }
 
 /** A client connection and its upstream leg, on net.Socket. */
@@ -260,21 +234,6 @@ function onEnd(this: Tagged): void {
   const reset = resetPending(this);
   if (reset !== null) c.failed(this, reset);
   else c.peer(this).end();
-}
-
-/**
- * libuv reports a reset that arrives together with data as the end of the stream (it does not read
- * on after a short read when the socket hangs up), so an 'end' may be a reset: the socket's pending
- * error says (with the addon; without it, such a reset is passed on as a FIN).
- */
-function resetPending(s: net.Socket): NodeJS.ErrnoException | null {
-  const binding = socketOptions();
-  const fd = fdOf(s);
-  if (binding === null || fd === undefined || fd < 0) return null;
-  const errno = binding.pendingError(fd);
-  if (errno === 0) return null;
-  const code = binding.errorName(-errno);
-  return Object.assign(new Error(`read ${code}`), { code });
 }
 
 function onUpstreamConnect(this: Tagged): void {
