@@ -7,7 +7,7 @@ import {
 
 /** Every policy field, in the order changes are reported (a Record so a new Policy field must be listed). */
 const POLICY_FIELDS: readonly PolicyField[] = Object.keys({
-  loadBalancer: 1, connectTimeoutMs: 1, idleTimeoutMs: 1, maxConnectionDurationMs: 1, maxConnections: 1, tcpKeepalive: 1, outlierDetection: 1,
+  loadBalancer: 1, connectTimeoutMs: 1, idleTimeoutMs: 1, maxConnectionDurationMs: 1, maxConnections: 1, tcpKeepalive: 1, outlierDetection: 1, proxyProtocol: 1,
 } satisfies Record<PolicyField, 1>) as PolicyField[];
 
 /**

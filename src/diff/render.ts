@@ -113,7 +113,7 @@ function routeParts(c: RouteChanged): string[] {
 
 const FIELD_NAMES: Readonly<Record<PolicyField, string>> = {
   loadBalancer: 'loadBalancer', connectTimeoutMs: 'connectTimeout', idleTimeoutMs: 'idleTimeout', maxConnectionDurationMs: 'maxConnectionDuration',
-  maxConnections: 'maxConnections', tcpKeepalive: 'tcpKeepalive', outlierDetection: 'outlierDetection',
+  maxConnections: 'maxConnections', tcpKeepalive: 'tcpKeepalive', outlierDetection: 'outlierDetection', proxyProtocol: 'proxyProtocol',
 };
 
 function policyPart(f: PolicyFieldChange): string {

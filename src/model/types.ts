@@ -10,7 +10,7 @@ import type { CompiledRolloutPolicy } from '../rollout/policy';
 export interface Endpoint {
   /** `address:port`, stable across tables: runtime state (active connections, ejections) is keyed by it. */
   readonly key: string;
-  /** IP address or DNS name. */
+  /** IP address, DNS name, or `unix:///path` (a Unix domain socket; port 0): see src/model/socket-key.ts. */
   readonly address: string;
   readonly port: number;
   /** Relative weight inside its subset (ServiceEntry endpoint `weight`, default 1). */
@@ -37,6 +37,8 @@ export interface Policy {
     readonly baseEjectionTimeMs: number;
     readonly maxEjectionPercent: number;
   } | null;
+  /** `trafficPolicy.proxyProtocol.version`: a PROXY protocol header is sent to the endpoint before the first byte; null = none. */
+  readonly proxyProtocol: 'V1' | 'V2' | null;
 }
 
 /** One weighted destination of a route: a subset of a service on one port. */
@@ -99,7 +101,19 @@ export interface Listener {
   /** `namespace/name` of the Gateway, and the server's port name. */
   readonly gateway: string;
   readonly portName: string;
+  /** TCP: the route of every connection. An entry of a TLS socket (`tls`): the route of the connections its `sni` matches. */
   readonly route: Route;
+  /**
+   * TLS passthrough: the SNI names this entry serves (lower-case; exact, or `*.suffix`), from Istio
+   * `tls[].match[].sniHosts` or a TLSRoute's `hostnames`. Absent on TCP listeners and on the
+   * fallback entry of a TLS socket (a rule without sniHosts). Several entries share one socket:
+   * src/model/socket-key.ts says which, and how their keys are formed.
+   */
+  readonly sni?: readonly string[];
+  /** Set on every entry of a socket that routes by SNI (its connections' ClientHello is read first). */
+  readonly tls?: true;
+  /** Gateway annotation `tcpshift.io/accept-proxy-protocol: "true"`: every connection starts with a PROXY v1/v2 header, read and removed. */
+  readonly acceptProxyProtocol?: true;
 }
 
 /** The whole routing table, in listener-key order. */
@@ -131,6 +145,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   maxConnections: null,
   tcpKeepalive: null,
   outlierDetection: null,
+  proxyProtocol: null,
 });
 
 /** What a route without a `connections` policy does: nothing to open connections, no stickiness. */

@@ -236,7 +236,7 @@ describe('compile: routing semantics', () => {
 
   test('default policy is LEAST_REQUEST, 10s connect timeout, 1h idle timeout', () => {
     const p = table(base()).listeners[0]!.route.destinations[0]!.policy;
-    expect(p).toEqual({ loadBalancer: 'LEAST_REQUEST', connectTimeoutMs: 10_000, idleTimeoutMs: 3_600_000, maxConnectionDurationMs: 0, maxConnections: null, tcpKeepalive: null, outlierDetection: null });
+    expect(p).toEqual({ loadBalancer: 'LEAST_REQUEST', connectTimeoutMs: 10_000, idleTimeoutMs: 3_600_000, maxConnectionDurationMs: 0, maxConnections: null, tcpKeepalive: null, outlierDetection: null, proxyProtocol: null });
   });
 
   test('the first matching rule wins; match blocks are ORed; port must match', () => {

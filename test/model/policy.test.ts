@@ -4,7 +4,7 @@ import { effectivePolicy } from '../../src/model/policy';
 
 const OD_DEFAULTS = { consecutiveErrors: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 10 };
 const KA_DEFAULTS = { timeMs: 7_200_000, intervalMs: 75_000, probes: 9 };
-const BASE = { loadBalancer: 'LEAST_REQUEST', connectTimeoutMs: 10_000, idleTimeoutMs: 3_600_000, maxConnectionDurationMs: 0, maxConnections: null, tcpKeepalive: null, outlierDetection: null };
+const BASE = { loadBalancer: 'LEAST_REQUEST', connectTimeoutMs: 10_000, idleTimeoutMs: 3_600_000, maxConnectionDurationMs: 0, maxConnections: null, tcpKeepalive: null, outlierDetection: null, proxyProtocol: null };
 
 test.each<[string, TrafficPolicySpec | undefined, TrafficPolicySpec | undefined, object]>([
   ['nothing set: the defaults', undefined, undefined, BASE],
