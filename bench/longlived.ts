@@ -1,6 +1,6 @@
 /**
  * Long-lived connections (issue 10): 200 clients each holding one connection and sending a line
- * every 100–500 ms (reconnecting when closed) through an in-process Proxy at 100/0; then a table
+ * every 100–500 ms (reconnecting when closed) through an in-process TcpProxy at 100/0; then a table
  * swap to 50/50 — the table a commit compiles to — with `connections.rebalance` on, and again
  * with it off. Measured: time until the active split is within ±5 points of 50/50, messages lost
  * (sent and never answered), messages in flight when their connection closed (each is resent on
@@ -14,8 +14,8 @@ import pino from 'pino';
 import { withConnectionPolicies } from '../src/model/connections';
 import { deepFreeze } from '../src/model/freeze';
 import { DEFAULT_POLICY, type ConnectionPolicy, type RoutingTable } from '../src/model/types';
-import { startEcho } from '../src/proxy/echo';
-import { Proxy } from '../src/proxy/proxy';
+import { startEcho } from '../src/echo/server';
+import { TcpProxy } from '../src/proxy/proxy';
 import type { ClientTotals } from './longlived-clients';
 import { freePorts, sleep } from './net';
 
@@ -57,7 +57,7 @@ function table(port: number, v1: number, v2: number, w1: number, w2: number): Ro
 async function runOnce(o: LonglivedOptions, rebalance: boolean, log: (m: string) => void): Promise<LonglivedRun> {
   const [v1, v2] = await Promise.all([startEcho([0], 'one'), startEcho([0], 'two')]);
   const [port] = await freePorts(1);
-  const proxy = new Proxy({ logger: pino({ level: 'silent' }), maxConnections: o.clients * 4 });
+  const proxy = new TcpProxy({ logger: pino({ level: 'silent' }), maxConnections: o.clients * 4 });
   const policy = { ...o.policy, rebalance };
   const at = (w1: number, w2: number) => withConnectionPolicies(table(port!, v1.ports[0]!, v2.ports[0]!, w1, w2), () => policy);
   const worker = new Worker(join(__dirname, 'longlived-clients.js'), { workerData: { port, clients: o.clients } });

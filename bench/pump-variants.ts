@@ -9,7 +9,7 @@
 import cluster from 'node:cluster';
 import * as net from 'node:net';
 import { pipeline } from 'node:stream';
-import { nativeBinding } from '../src/proxy/native-binding';
+import { nativeBinding } from '../src/proxy/native/binding';
 
 type Pipe = (client: net.Socket, upstream: net.Socket) => void;
 

@@ -13,7 +13,7 @@ import { DEFAULT_LIMITS, type ManifestFile } from '../src/manifest/types';
 import { compile } from '../src/model/compile';
 import { buildDesired } from '../src/model/desired';
 import type { RoutingTable } from '../src/model/types';
-import { Proxy } from '../src/proxy/proxy';
+import { TcpProxy } from '../src/proxy/proxy';
 import { benchManifests, type BenchRoute } from './manifests';
 import { freePorts, sleep } from './net';
 import { cpuSeconds } from './proc-stats';
@@ -45,7 +45,7 @@ function toFiles(files: Record<string, string>): ManifestFile[] {
 /** Medians over `iterations` swaps that change every route's weights (the first, which binds, is not counted). */
 export async function measureSwapCost(u: Upstreams, routes: number, iterations: number): Promise<SwapCost> {
   const ports = await freePorts(routes);
-  const proxy = new Proxy({ logger: pino({ level: 'silent' }) });
+  const proxy = new TcpProxy({ logger: pino({ level: 'silent' }) });
   const samples: { parse: number; diff: number; swap: number; total: number; compile: number }[] = [];
   let applied: RoutingTable | null = null;
   try {

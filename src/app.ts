@@ -5,7 +5,7 @@ import { createMetrics } from './admin/metrics';
 import { WorkerBuilder } from './control/builder';
 import type { ReadLimits } from './manifest/types';
 import type { CompileOptions } from './model/types';
-import { Proxy } from './proxy/proxy';
+import { TcpProxy } from './proxy/proxy';
 import { Reconciler } from './reconcile/reconciler';
 import { DirSource } from './source/dir';
 import { GitSource } from './source/git';
@@ -43,7 +43,7 @@ export interface AppConfig {
 /** A running instance. */
 export interface App {
   readonly adminPort: number;
-  readonly proxy: Proxy;
+  readonly proxy: TcpProxy;
   readonly reconciler: Reconciler;
   readonly source: Source;
   /** Who builds tables (the worker thread). */
@@ -67,7 +67,7 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
   // Parse, validate, compile and diff run on a worker thread: the serving thread only assembles what changed.
   const builder = new WorkerBuilder({ compile: config.compile, limits: config.limits, log: log.child({ component: 'builder' }), ...config.build });
   builder.start();
-  const proxy = new Proxy({ logger: log, /* the Proxy makes its own child({ component: 'proxy' }) */ ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}) });
+  const proxy = new TcpProxy({ logger: log, /* the TcpProxy makes its own child({ component: 'proxy' }) */ ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}) });
   const reconciler = new Reconciler(
     config.watch === false ? withoutWatch(source) : source,
     proxy,

@@ -4,7 +4,7 @@ export { compile } from './model/compile';
 export { buildDesired, type Desired } from './model/desired';
 export { diff } from './diff/diff';
 export { renderChanges } from './diff/render';
-export { Proxy } from './proxy/proxy';
+export { TcpProxy } from './proxy/proxy';
 export { startApp, type App, type AppConfig } from './app';
 export { formatDiagnostic, Codes, type Diagnostic } from './errors';
 export type { RoutingTable } from './model/types';

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatusDocument } from './status-view';
-import { connectAndSend } from '../proxy/client';
+import { connectAndSend } from '../echo/client';
 import { adminRequest } from './admin-client';
 import { withDemoPorts } from './demo-steps';
 import { rolloutSummary } from './status-view';

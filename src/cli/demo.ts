@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { ReconcileStatus } from '../reconcile/status';
-import { connectAndSend, LineClient } from '../proxy/client';
+import { connectAndSend, LineClient } from '../echo/client';
 import { adminRequest } from './admin-client';
 import { portArg } from './options';
 import { clientCommand, withDemoPorts } from './demo-steps';

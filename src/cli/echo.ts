@@ -1,6 +1,6 @@
 /** `tcpshift echo PORTS PREFIX`: the tcp-echo demo backend (Istio's tcp-echo-server). */
 import { Command, Option } from 'commander';
-import { startEcho } from '../proxy/echo';
+import { startEcho } from '../echo/server';
 
 /** Adds the `echo` command; runs until SIGINT/SIGTERM. Exit 1 when a port cannot be bound. */
 export function registerEcho(program: Command): void {

@@ -1,7 +1,7 @@
 /** `tcpshift version` (and `--version`): tcpshift, Node.js, the native data path and git, for bug reports. */
 import { execFileSync } from 'node:child_process';
 import { Command } from 'commander';
-import { nativeBinding, nativeLoadError } from '../proxy/native-binding';
+import { nativeBinding, nativeLoadError } from '../proxy/native/binding';
 import { formatData, isDataFormat, outputOption } from './output';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -8,14 +8,14 @@ import { addressHash, type Rng } from '../balance';
 import { ApplyError } from '../errors';
 import type { RoutingTable } from '../model/types';
 import { Counters, type CountersSnapshot } from './counters';
-import { BindFailure } from './listeners';
 import { LocalErrors } from './local-errors';
-import { nativeBinding, nativeLoadError } from './native-binding';
-import { nativeTransport } from './native-pipe';
+import { nativeBinding, nativeLoadError } from './native/binding';
+import { nativeTransport } from './native/transport';
 import type { AcceptContext, ConnectionHost, ProxiedConnection, RoutedConnection } from './routed';
 import { buildRuntime, EMPTY_RUNTIME, type TableRuntime } from './runtime';
 import { Sweeper } from './sweep';
-import { jsTransport, type BoundAddress, type BoundListener, type Client, type Transport } from './transport';
+import { jsTransport } from './js/transport';
+import { BindFailure, type BoundAddress, type BoundListener, type Transport } from './transport';
 import { snapshotOf, type ProxySnapshot } from './snapshot';
 
 export interface ProxyOptions {
@@ -34,14 +34,14 @@ export interface ProxyOptions {
 /** What is bound now. */
 export type BoundInfo = BoundAddress;
 
-export class Proxy {
+export class TcpProxy {
   private readonly log: Logger;
   /** What connections see of the proxy. */
   private readonly host: ConnectionHost;
   private active: TableRuntime = EMPTY_RUNTIME;
   /** A table being bound: connections on its new listeners wait here until it is live. */
   private pending: TableRuntime | null = null;
-  private readonly held: { key: string; client: Client }[] = [];
+  private readonly held: { key: string; client: unknown }[] = [];
   private readonly bound = new Map<string, BoundListener>();
   private readonly conns = new Set<RoutedConnection>();
   /** Filled in for each connection just before transport.connect (see AcceptContext). */
@@ -135,7 +135,7 @@ export class Proxy {
   }
 
   /** One handler per listener socket: it carries the listener key. */
-  private acceptor(key: string): (client: Client) => void {
+  private acceptor(key: string): (client: unknown) => void {
     return (client) => this.accept(key, client);
   }
 
@@ -147,7 +147,7 @@ export class Proxy {
     };
   }
 
-  private accept(key: string, client: Client): void {
+  private accept(key: string, client: unknown): void {
     const rt = this.active.listeners.get(key);
     if (rt === undefined) {
       if (this.pending?.listeners.has(key) === true) {
@@ -185,7 +185,7 @@ export class Proxy {
   }
 
   /** The client address hash, or undefined (warned once) when this data path does not know the address. */
-  private clientHash(client: Client): number | undefined {
+  private clientHash(client: unknown): number | undefined {
     const address = this.transport.address?.(client) ?? null;
     if (address !== null) return addressHash(address);
     if (!this.hashWarned) {

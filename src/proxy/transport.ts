@@ -1,11 +1,10 @@
 /**
  * How the proxy listens and moves bytes. Two implementations with one contract: Node sockets
- * (this file + pipe.ts), and the native addon (native-pipe.ts) when it is built. The proxy sees
- * accepted clients as opaque values it routes, holds or rejects.
+ * (src/proxy/js/) and the native addon (src/proxy/native/) when it is built. The proxy sees
+ * accepted clients as opaque values of the transport's own client type, which it routes, holds or
+ * rejects.
  */
-import type * as net from 'node:net';
-import { bindListener, closeListener } from './listeners';
-import { Connection } from './pipe';
+import { bindHint } from '../errors';
 import type { ConnectionHost, RoutedConnection } from './routed';
 import type { DestinationRuntime } from './runtime';
 
@@ -25,53 +24,29 @@ export interface BoundListener extends BoundAddress {
   close(): Promise<void>;
 }
 
-/** An accepted client connection: a net.Socket, or a native connection id. */
-export type Client = net.Socket | number;
-
-export interface Transport {
+/** A data path, over its own accepted-client type `C` (a net.Socket, or a native connection id). */
+export interface Transport<C = unknown> {
   readonly name: 'native' | 'js';
   /**
    * Binds `address:port`; resolves once listening, rejects with a BindFailure. `onAccept` gets each
    * new client; `onError` later accept errors (the listener keeps listening).
    */
-  bind(key: string, address: string, port: number, onAccept: (client: Client) => void, onError: (err: Error) => void): Promise<BoundListener>;
+  bind(key: string, address: string, port: number, onAccept: (client: C) => void, onError: (err: Error) => void): Promise<BoundListener>;
   /** Routes `client` to `dest`: dials an endpoint and moves bytes until both legs close. */
-  connect(host: ConnectionHost, client: Client, dest: DestinationRuntime): RoutedConnection;
+  connect(host: ConnectionHost, client: C, dest: DestinationRuntime): RoutedConnection;
   /** The client's IP address, when this data path knows it without a syscall (absent: never known). */
-  address?(client: Client): string | null;
+  address?(client: C): string | null;
   /** Keeps an accepted client waiting (its table is still binding). */
-  hold(client: Client): void;
+  hold(client: C): void;
   /** Closes a client that will not be routed. */
-  reject(client: Client): void;
+  reject(client: C): void;
   /** True when a held client has gone away already. */
-  gone(client: Client): boolean;
+  gone(client: C): boolean;
 }
 
-function ignore(): void {}
-
-/** The data path on Node's net.Socket. */
-export const jsTransport: Transport = {
-  name: 'js',
-  async bind(key, address, port, onAccept, onError) {
-    const b = await bindListener(key, address, port, onAccept);
-    b.server.on('error', onError);
-    return { key, address, port, boundPort: b.boundPort, close: () => closeListener(b.server) };
-  },
-  connect(host, client, dest) {
-    const c = new Connection(host, client as net.Socket, dest);
-    c.start();
-    return c;
-  },
-  hold(client) {
-    (client as net.Socket).on('error', ignore);
-  },
-  reject(client) {
-    (client as net.Socket).destroy();
-  },
-  gone(client) {
-    return (client as net.Socket).destroyed;
-  },
-  address(client) {
-    return (client as net.Socket).remoteAddress ?? null;
-  },
-};
+/** Why a listener could not be bound. */
+export class BindFailure extends Error {
+  constructor(readonly key: string, readonly address: string, readonly port: number, readonly code: string, cause: Error) {
+    super(`cannot listen on ${key}: ${code} (${cause.message})${code === 'EACCES' && port < 1024 ? `; ${bindHint(code, address, port)}` : ''}`);
+  }
+}

@@ -1,7 +1,7 @@
 /** The kinds that say where workloads are, end to end: a Service backed by an EndpointSlice serves on a real socket, and `get` shows each kind. */
 import { parse } from 'yaml';
 import { startApp, type App } from '../../src/app';
-import { connectAndSend } from '../../src/proxy/client';
+import { connectAndSend } from '../../src/echo/client';
 import { testAppConfig } from '../helpers/app';
 import { tcpshiftAsync } from '../helpers/cli';
 import { gitRepo, tempDir } from '../helpers/git';

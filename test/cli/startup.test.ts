@@ -9,7 +9,7 @@ import { bindHint } from '../../src/errors';
 import { closest } from '../../src/source/git-hints';
 import { acquireStateLock } from '../../src/cli/state-lock';
 import { startupErrorLine } from '../../src/cli/startup';
-import { BindFailure } from '../../src/proxy/listeners';
+import { BindFailure } from '../../src/proxy/transport';
 import { MAIN } from '../helpers/cli';
 import { git, gitRepo, tempDir } from '../helpers/git';
 import { Harness } from '../helpers/harness';

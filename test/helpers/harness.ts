@@ -4,8 +4,8 @@ import type * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pino from 'pino';
-import { startEcho } from '../../src/proxy/echo';
-import { Proxy, type ProxyOptions } from '../../src/proxy/proxy';
+import { startEcho } from '../../src/echo/server';
+import { TcpProxy, type ProxyOptions } from '../../src/proxy/proxy';
 import { LineClient, startServer } from './net';
 
 export const silent = pino({ level: 'silent' });
@@ -21,8 +21,8 @@ export class Harness {
   }
 
   /** A proxy with a silent logger, closed (1 s drain) at cleanup. */
-  proxy(opts: Partial<ProxyOptions> = {}): Proxy {
-    const p = new Proxy({ logger: silent, ...opts });
+  proxy(opts: Partial<ProxyOptions> = {}): TcpProxy {
+    const p = new TcpProxy({ logger: silent, ...opts });
     this.stops.push(() => p.close(1000));
     return p;
   }

@@ -1,7 +1,7 @@
 /** Loopback socket helpers for proxy tests. Every helper cleans up the sockets it opens. */
 import * as net from 'node:net';
 
-export { connectAndSend, LineClient, type SendOptions } from '../../src/proxy/client';
+export { connectAndSend, LineClient, type SendOptions } from '../../src/echo/client';
 
 /**
  * Ports handed out by freePort come from below Linux's ephemeral range (32768–60999), so a port

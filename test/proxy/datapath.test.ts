@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as net from 'node:net';
 import type { Policy } from '../../src/model/types';
-import { nativeBinding } from '../../src/proxy/native-binding';
+import { nativeBinding } from '../../src/proxy/native/binding';
 import { hangingBackend } from '../helpers/backends';
 import { Harness } from '../helpers/harness';
 import { connectAndSend, freePort, waitFor } from '../helpers/net';

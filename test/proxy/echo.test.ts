@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { startEcho, type EchoServer } from '../../src/proxy/echo';
+import { startEcho, type EchoServer } from '../../src/echo/server';
 import { connectAndSend, connectError, freePort, LineClient } from '../helpers/net';
 
 describe('startEcho', () => {

@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { effectivePolicy } from '../../src/model/policy';
 import type { Policy } from '../../src/model/types';
-import { startEcho } from '../../src/proxy/echo';
-import type { Proxy } from '../../src/proxy/proxy';
+import { startEcho } from '../../src/echo/server';
+import type { TcpProxy } from '../../src/proxy/proxy';
 import { hangingBackend } from '../helpers/backends';
 import { Harness, sleep } from '../helpers/harness';
 import { captureLogs } from '../helpers/logs';
@@ -33,7 +33,7 @@ async function hanging(): Promise<number> {
   return b.port;
 }
 
-const endpointOf = (proxy: Proxy, port: number) => proxy.counters().endpoints.find((e) => e.key === `127.0.0.1:${port}`);
+const endpointOf = (proxy: TcpProxy, port: number) => proxy.counters().endpoints.find((e) => e.key === `127.0.0.1:${port}`);
 
 test('defaults as in Istio: connectTimeout 10s, idleTimeout 1h, no limits, keepalive off', () => {
   expect(effectivePolicy()).toMatchObject({ connectTimeoutMs: 10_000, idleTimeoutMs: 3_600_000, maxConnections: null, tcpKeepalive: null, outlierDetection: null });

@@ -10,7 +10,7 @@ import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { createMetrics } from '../../src/admin/metrics';
 import { idleReconciler } from '../helpers/idle-reconciler';
-import { nativeBinding } from '../../src/proxy/native-binding';
+import { nativeBinding } from '../../src/proxy/native/binding';
 import type { Policy } from '../../src/model/types';
 import { Harness } from '../helpers/harness';
 import { connectAndSend, freePort, waitFor } from '../helpers/net';

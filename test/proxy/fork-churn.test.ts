@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import * as net from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { nativeBinding } from '../../src/proxy/native-binding';
+import { nativeBinding } from '../../src/proxy/native/binding';
 import { Harness } from '../helpers/harness';
 import { freePort, LineClient, waitFor } from '../helpers/net';
 import { tableOf } from '../helpers/table';

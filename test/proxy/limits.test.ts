@@ -3,12 +3,12 @@ import { connectAndSend, connectError, freePort, LineClient, waitFor } from '../
 import { Harness, sleep } from '../helpers/harness';
 import { captureLogs } from '../helpers/logs';
 import { tableOf } from '../helpers/table';
-import type { Proxy } from '../../src/proxy/proxy';
+import type { TcpProxy } from '../../src/proxy/proxy';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
 
-async function serve(proxy: Proxy, backend: number, policy: Partial<Policy> = {}): Promise<number> {
+async function serve(proxy: TcpProxy, backend: number, policy: Partial<Policy> = {}): Promise<number> {
   const port = await freePort();
   await proxy.swap(tableOf({ listeners: [{ port, destinations: [{ policy, endpoints: [{ port: backend }] }] }] }));
   return port;

@@ -6,7 +6,7 @@
 import * as net from 'node:net';
 import { StickyPicker } from '../../src/balance';
 import { withConnectionPolicies } from '../../src/model/connections';
-import { nativeBinding } from '../../src/proxy/native-binding';
+import { nativeBinding } from '../../src/proxy/native/binding';
 import { Harness } from '../helpers/harness';
 import { Peer, versionFrom } from '../helpers/longlived';
 import { captureLogs } from '../helpers/logs';

@@ -45,7 +45,7 @@ describe('the proxy records the pick of every new connection', () => {
       { subset: 'v2', weight: w2, endpoints: [{ port: v2 }] },
     ] }] });
   }
-  const shares = (snap: ReturnType<import('../../src/proxy/proxy').Proxy['snapshot']>) =>
+  const shares = (snap: ReturnType<import('../../src/proxy/proxy').TcpProxy['snapshot']>) =>
     snap.listeners[0]!.route.destinations.map((d) => [d.subset, d.percent, d.observedPercent]);
 
   test('80/20 is observed as 80/20; after a swap to 50/50 the window shows the shift happening', async () => {

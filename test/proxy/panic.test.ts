@@ -2,7 +2,7 @@
  * Panic mode (README, "Outlier detection"): when every endpoint of a destination is ejected, the
  * proxy ignores ejections rather than refuse the client, like Envoy's panic threshold.
  */
-import { startEcho } from '../../src/proxy/echo';
+import { startEcho } from '../../src/echo/server';
 import { Harness } from '../helpers/harness';
 import { connectAndSend, freePort } from '../helpers/net';
 import { tableOf } from '../helpers/table';

@@ -5,7 +5,7 @@
  */
 import type { ConnectionPolicy, RoutingTable } from '../../src/model/types';
 import { withConnectionPolicies } from '../../src/model/connections';
-import type { Proxy } from '../../src/proxy/proxy';
+import type { TcpProxy } from '../../src/proxy/proxy';
 import { addressHash, StickyPicker } from '../../src/balance';
 import { Harness } from '../helpers/harness';
 import { Holder } from '../helpers/longlived';
@@ -38,16 +38,16 @@ async function holders(n: number, port: number, opts: ConstructorParameters<type
   return out;
 }
 
-function route(proxy: Proxy, port: number) {
+function route(proxy: TcpProxy, port: number) {
   return proxy.snapshot().listeners.find((l) => l.port === port)!.route;
 }
 
-function active(proxy: Proxy, port: number, version: string): number {
+function active(proxy: TcpProxy, port: number, version: string): number {
   const r = route(proxy, port);
   return r.destinations.find((d) => d.version === version)?.listenerActive ?? r.draining?.find((d) => d.version === version)?.listenerActive ?? 0;
 }
 
-function rebalanced(proxy: Proxy, version: string) {
+function rebalanced(proxy: TcpProxy, version: string) {
   return proxy.counters().destinations.find((d) => d.version === version)!.rebalanced;
 }
 

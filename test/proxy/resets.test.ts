@@ -4,7 +4,7 @@
  * reset counts the connection as `failed`; a client reset does not blame the backend.
  */
 import * as net from 'node:net';
-import { nativeBinding, socketOptions } from '../../src/proxy/native-binding';
+import { nativeBinding, socketOptions } from '../../src/proxy/native/binding';
 import { Harness } from '../helpers/harness';
 import { freePort, waitFor } from '../helpers/net';
 import { tableOf } from '../helpers/table';

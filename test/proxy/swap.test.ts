@@ -29,7 +29,7 @@ async function replies(port: number, n: number): Promise<string[]> {
   return out;
 }
 
-describe('Proxy.swap', () => {
+describe('TcpProxy.swap', () => {
   test('all-v1, then 80/20: exactly 2 of the next 10 new connections go to v2, interleaved', async () => {
     const { v1, v2 } = await backends();
     const port = await freePort();

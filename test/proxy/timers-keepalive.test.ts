@@ -5,7 +5,7 @@
  * connection carry, read back with getsockopt on the proxy's own sockets (found through /proc).
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { nativeBinding, socketOptions } from '../../src/proxy/native-binding';
+import { nativeBinding, socketOptions } from '../../src/proxy/native/binding';
 import type { Policy } from '../../src/model/types';
 import { Harness, sleep } from '../helpers/harness';
 import { freePort } from '../helpers/net';

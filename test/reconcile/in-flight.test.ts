@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as net from 'node:net';
 import { DEFAULT_LIMITS } from '../../src/manifest/types';
 import { buildDesired } from '../../src/model/desired';
-import { Proxy } from '../../src/proxy/proxy';
+import { TcpProxy } from '../../src/proxy/proxy';
 import type { Builder, TableSink } from '../../src/reconcile/context';
 import { Reconciler } from '../../src/reconcile/reconciler';
 import type { ReconcileStatus } from '../../src/reconcile/status';
@@ -62,7 +62,7 @@ async function fixture(): Promise<Fixture> {
     describe: () => git.describe(),
   };
   const builder: Builder = async (snap) => { await build.pass(); return buildDesired(snap.files, TEST_COMPILE, DEFAULT_LIMITS); };
-  const proxy = new Proxy({ logger: silent });
+  const proxy = new TcpProxy({ logger: silent });
   h.defer(() => proxy.close(200));
   const swaps: ReconcileStatus[] = [];
   // Like an HTTP request would, read the status on the next macrotask after the swap resolved.

@@ -6,7 +6,7 @@ import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { DEFAULT_LIMITS } from '../../src/manifest/types';
-import { Proxy } from '../../src/proxy/proxy';
+import { TcpProxy } from '../../src/proxy/proxy';
 import { Reconciler } from '../../src/reconcile/reconciler';
 import { GitSource } from '../../src/source/git';
 import { TEST_COMPILE } from '../helpers/app';
@@ -30,8 +30,8 @@ async function fixture(): Promise<Fixture> {
   return { repo, state: state.dir, gateway: ports.gateway, files };
 }
 
-function reconciler(f: Fixture, log: Logger = silent): Reconciler & { proxy: Proxy } {
-  const proxy = new Proxy({ logger: silent });
+function reconciler(f: Fixture, log: Logger = silent): Reconciler & { proxy: TcpProxy } {
+  const proxy = new TcpProxy({ logger: silent });
   h.defer(() => proxy.close(200));
   const source = new GitSource({ repo: f.repo.url, branch: 'main', path: '', stateDir: f.state, limits: DEFAULT_LIMITS });
   const r = new Reconciler(source, proxy, log, { compile: TEST_COMPILE, limits: DEFAULT_LIMITS, stateDir: f.state, intervalMs: 3_600_000 });

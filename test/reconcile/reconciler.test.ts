@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { startApp } from '../../src/app';
 import { DEFAULT_LIMITS } from '../../src/manifest/types';
-import { Proxy } from '../../src/proxy/proxy';
+import { TcpProxy } from '../../src/proxy/proxy';
 import { Reconciler, type RunResult } from '../../src/reconcile/reconciler';
 import { GitSource } from '../../src/source/git';
 import { TEST_COMPILE, testAppConfig } from '../helpers/app';
@@ -30,7 +30,7 @@ function capture(): { log: pino.Logger; lines: Record<string, unknown>[] } {
 }
 
 function reconciler(repoDir: string, stateDir: string, log = silent) {
-  const proxy = new Proxy({ logger: silent });
+  const proxy = new TcpProxy({ logger: silent });
   h.defer(() => proxy.close(200));
   const source = new GitSource({ repo: repoDir, branch: 'main', path: '', stateDir, limits: DEFAULT_LIMITS });
   const r = new Reconciler(source, proxy, log, {

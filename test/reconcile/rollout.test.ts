@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { DEFAULT_LIMITS } from '../../src/manifest/types';
 import type { RoutingTable } from '../../src/model/types';
-import { Proxy } from '../../src/proxy/proxy';
+import { TcpProxy } from '../../src/proxy/proxy';
 import { Reconciler } from '../../src/reconcile/reconciler';
 import { GitSource } from '../../src/source/git';
 import { TEST_COMPILE } from '../helpers/app';
@@ -37,7 +37,7 @@ async function setup(v2: boolean | 'resetting', policy = FAST) {
   const repo = gitRepo(weightedFiles(ports, 100, 0, { 'rollout.yaml': rolloutPolicy(policy) }));
   const state = tempDir();
   h.defer(async () => { repo.cleanup(); state.cleanup(); });
-  const proxy = new Proxy({ logger: silent });
+  const proxy = new TcpProxy({ logger: silent });
   h.defer(() => proxy.close(200));
   const served: string[] = [];
   const sink = { swap: async (t: RoutingTable) => { await proxy.swap(t); served.push(split(t)); }, counters: () => proxy.counters() };
@@ -227,7 +227,7 @@ test('a restart mid-rollout continues at the same step with the same shares, wit
   renameSync(repo.dir, `${repo.dir}-gone`);
   h.defer(async () => renameSync(`${repo.dir}-gone`, repo.dir));
 
-  const proxy = new Proxy({ logger: silent });
+  const proxy = new TcpProxy({ logger: silent });
   h.defer(() => proxy.close(200));
   const source = new GitSource({ repo: repo.dir, branch: 'main', path: '', stateDir: state, limits: DEFAULT_LIMITS });
   const again = new Reconciler(source, { swap: (t) => proxy.swap(t), counters: () => proxy.counters() }, silent, {

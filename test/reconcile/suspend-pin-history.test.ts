@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApp, type App } from '../../src/app';
 import { DEFAULT_LIMITS } from '../../src/manifest/types';
-import { Proxy } from '../../src/proxy/proxy';
+import { TcpProxy } from '../../src/proxy/proxy';
 import { Reconciler } from '../../src/reconcile/reconciler';
 import { GitSource } from '../../src/source/git';
 import { TEST_COMPILE, testAppConfig } from '../helpers/app';
@@ -29,8 +29,8 @@ async function fixture(): Promise<Fixture> {
 }
 
 /** A reconciler over its own proxy (both stopped at cleanup). */
-function reconciler(f: Fixture, revision?: string): Reconciler & { proxy: Proxy } {
-  const proxy = new Proxy({ logger: silent });
+function reconciler(f: Fixture, revision?: string): Reconciler & { proxy: TcpProxy } {
+  const proxy = new TcpProxy({ logger: silent });
   h.defer(() => proxy.close(200));
   const source = new GitSource({ repo: f.repo.dir, branch: 'main', path: '', stateDir: f.state, limits: DEFAULT_LIMITS });
   const r = new Reconciler(source, proxy, silent, {

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderHistory } from '../../src/cli/history-view';
 import { DEFAULT_LIMITS } from '../../src/manifest/types';
-import { Proxy } from '../../src/proxy/proxy';
+import { TcpProxy } from '../../src/proxy/proxy';
 import { Reconciler } from '../../src/reconcile/reconciler';
 import { loadApplied } from '../../src/reconcile/state';
 import { GitSource } from '../../src/source/git';
@@ -83,7 +83,7 @@ async function fixture(kind: 'ssh' | 'openpgp', first: string): Promise<Fixture>
 }
 
 function reconciler(f: Fixture, verify: VerifyOptions, revision?: string): Reconciler {
-  const proxy = new Proxy({ logger: silent });
+  const proxy = new TcpProxy({ logger: silent });
   h.defer(() => proxy.close(200));
   const source = new GitSource({ repo: f.repo.dir, branch: 'main', path: '', stateDir: f.state, limits: DEFAULT_LIMITS, verify });
   const r = new Reconciler(source, proxy, silent, {

@@ -1,8 +1,8 @@
 /** Socket options Node does not expose (keepalive interval and probes, the pending error), set and read through the addon on a net.Socket's descriptor. */
 import type * as net from 'node:net';
 import type { Logger } from 'pino';
-import type { Policy } from '../model/types';
-import { keepaliveArgs, socketOptions } from './native-binding';
+import type { Policy } from '../../model/types';
+import { keepaliveArgs, socketOptions } from '../native/binding';
 
 let keepaliveWarned = false;
 

@@ -6,11 +6,10 @@
  */
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
-import { BindFailure } from './listeners';
-import { keepaliveArgs, type NativeBinding } from './native-binding';
-import { RoutedConnection, type ConnectionHost } from './routed';
-import type { DestinationRuntime } from './runtime';
-import type { BoundListener, Client, Transport } from './transport';
+import { keepaliveArgs, type NativeBinding } from './binding';
+import { RoutedConnection, type ConnectionHost } from '../routed';
+import type { DestinationRuntime } from '../runtime';
+import { BindFailure, type BoundListener, type Transport } from '../transport';
 
 /** Node's default listen backlog. */
 const BACKLOG = 511;
@@ -21,7 +20,7 @@ export type AcceptError = Error & { readonly code: string; readonly shed: number
 
 /** A listener as the hub tracks it. */
 interface ListenerEntry {
-  readonly onAccept: (client: Client) => void;
+  readonly onAccept: (id: number) => void;
   readonly onError: (err: Error) => void;
   /** Accepted and not yet closed. */
   live: number;
@@ -48,7 +47,7 @@ class NativeHub {
     binding.init(this.events, (n) => this.flush(n));
   }
 
-  listen(key: string, address: string, port: number, onAccept: (client: Client) => void, onError: (err: Error) => void): BoundListener {
+  listen(key: string, address: string, port: number, onAccept: (id: number) => void, onError: (err: Error) => void): BoundListener {
     let id: number;
     let boundPort: number;
     try {
@@ -189,15 +188,15 @@ export class NativeConnection extends RoutedConnection {
   }
 }
 
-let shared: Transport | null = null;
+let shared: Transport<number> | null = null;
 
 /** The data path in the addon (one hub per process: the addon has one event callback). */
-export function nativeTransport(binding: NativeBinding): Transport {
+export function nativeTransport(binding: NativeBinding): Transport<number> {
   shared ??= makeTransport(binding);
   return shared;
 }
 
-function makeTransport(binding: NativeBinding): Transport {
+function makeTransport(binding: NativeBinding): Transport<number> {
   const hub = new NativeHub(binding);
   return {
     name: 'native',
@@ -211,16 +210,16 @@ function makeTransport(binding: NativeBinding): Transport {
       });
     },
     connect(host, client, dest) {
-      const c = new NativeConnection(host, hub, client as number, dest);
+      const c = new NativeConnection(host, hub, client, dest);
       c.start();
       return c;
     },
     hold() {},
     reject(client) {
-      binding.destroy(client as number);
+      binding.destroy(client);
     },
     gone(client) {
-      return hub.isClosed(client as number);
+      return hub.isClosed(client);
     },
   };
 }

@@ -10,8 +10,8 @@
  * process.
  */
 import * as net from 'node:net';
-import type { DestinationRuntime } from './runtime';
-import { RoutedConnection, type ConnectionHost } from './routed';
+import type { DestinationRuntime } from '../runtime';
+import { RoutedConnection, type ConnectionHost } from '../routed';
 import { applyKeepalive, resetPending } from './socket-options';
 
 const CONN = Symbol('tcpshift.connection');

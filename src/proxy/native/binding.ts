@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Policy } from '../model/types';
+import type { Policy } from '../../model/types';
 
 /** Numbers the addon and this side share, defined once in the addon (proxy.h). */
 export interface NativeConstants {

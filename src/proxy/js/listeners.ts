@@ -1,18 +1,10 @@
 /** Binding and closing listening sockets on Node's net.Server (the JavaScript data path). */
 import * as net from 'node:net';
-import { bindHint } from '../errors';
-import type { BoundAddress } from './transport';
+import { BindFailure, type BoundAddress } from '../transport';
 
 /** A net.Server the proxy listens on. */
 export interface BoundServer extends BoundAddress {
   readonly server: net.Server;
-}
-
-/** Why a listener could not be bound. */
-export class BindFailure extends Error {
-  constructor(readonly key: string, readonly address: string, readonly port: number, readonly code: string, cause: Error) {
-    super(`cannot listen on ${key}: ${code} (${cause.message})${code === 'EACCES' && port < 1024 ? `; ${bindHint(code, address, port)}` : ''}`);
-  }
 }
 
 /** Binds `address:port` with half-open sockets; resolves once listening, rejects with a BindFailure. */
