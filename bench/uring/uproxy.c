@@ -10,7 +10,9 @@
  *
  * FLAG: defer (TCP_DEFER_ACCEPT on the listener), taskrun (IORING_SETUP_DEFER_TASKRUN: completions
  * run only when this thread waits), sqpoll (a kernel thread polls the submission queue; its CPU
- * counts: it is one of this process's threads), socket (IORING_OP_SOCKET instead of socket(2)).
+ * counts: it is one of this process's threads), socket (IORING_OP_SOCKET instead of socket(2)),
+ * pollfirst (IORING_RECVSEND_POLL_FIRST on every receive but the first: wait for readiness instead
+ * of trying the receive first — after a send, the answer is not there yet).
  *
  * Prints {"ready":PORT} once listening; on SIGTERM prints its CPU time as JSON and exits.
  */
@@ -41,7 +43,7 @@ struct conn {
 
 static struct io_uring ring;
 static struct sockaddr_in up_addr;
-static int lfd, f_socket;
+static int lfd, f_socket, f_pollfirst;
 static volatile sig_atomic_t stop;
 static long conns;
 
@@ -72,6 +74,7 @@ static void arm_accept(void) {
 static void recv_from(struct conn *c, int client) {
   struct io_uring_sqe *s = prep(c, client ? OP_RECV_C : OP_RECV_U);
   io_uring_prep_recv(s, client ? c->cfd : c->ufd, client ? c->c2u : c->u2c, BUF, 0);
+  if (f_pollfirst) s->ioprio |= IORING_RECVSEND_POLL_FIRST;  /* nothing is there yet: wait first */
 }
 
 /* send n bytes of the direction's buffer, then (linked) receive again from its source */
@@ -184,7 +187,7 @@ static void on_cqe(struct io_uring_cqe *cqe) {
 static void on_term(int sig) { (void)sig; stop = 1; }
 
 int main(int argc, char **argv) {
-  if (argc < 3) { fprintf(stderr, "usage: uproxy LISTEN_PORT UPSTREAM_PORT [defer|taskrun|sqpoll|socket ...]\n"); return 2; }
+  if (argc < 3) { fprintf(stderr, "usage: uproxy LISTEN_PORT UPSTREAM_PORT [defer|taskrun|sqpoll|socket|pollfirst ...]\n"); return 2; }
   int f_defer = 0;
   struct io_uring_params params;
   memset(&params, 0, sizeof params);
@@ -193,6 +196,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "taskrun")) params.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
     else if (!strcmp(argv[i], "sqpoll")) params.flags |= IORING_SETUP_SQPOLL;
     else if (!strcmp(argv[i], "socket")) f_socket = 1;
+    else if (!strcmp(argv[i], "pollfirst")) f_pollfirst = 1;
     else if (strcmp(argv[i], "-")) { fprintf(stderr, "uproxy: unknown flag %s\n", argv[i]); return 2; }
   }
   struct sigaction sa = { .sa_handler = on_term };
