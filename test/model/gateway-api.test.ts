@@ -231,3 +231,30 @@ describe('route status (status.parents[].conditions)', () => {
     expect(conds(judge([GW(TCP(), '', 'gw', 'default', 'other'), ROUTE('TCPRoute', 'r', '[{name: gw}]', '[{name: echo, port: 9000}]'), SVC(), WE()]))).toEqual(['TCPRoute default/r: ']);
   });
 });
+
+describe('positions: every model code names the file, line and column of the field', () => {
+  const at = (docs: string[], code: string) => {
+    const d = build(docs).diagnostics.find((x) => x.code === code);
+    return d && { file: d.file, line: d.line, col: d.col, field: d.field, related: d.related };
+  };
+  // ROUTE(...) as the first document: `parentRefs` on line 5, `rules` on 6, the backendRefs list on 7.
+  test.each([
+    ['REF_NOT_PERMITTED', [ROUTE('TCPRoute', 'r', '[{name: gw}]', '[{name: echo, namespace: apps, port: 9000}]'), GW(TCP()), SVC('echo', 'apps'), WE('echo', 'apps')], { line: 7, col: 32, field: 'spec.rules[0].backendRefs[0].namespace' }],
+    ['BACKEND_NOT_FOUND', [ROUTE('TCPRoute', 'r', '[{name: gw}]', '[{name: nope, port: 9000}]'), GW(TCP())], { line: 7, col: 20, field: 'spec.rules[0].backendRefs[0].name' }],
+    ['INVALID_BACKEND_KIND', [ROUTE('TCPRoute', 'r', '[{name: gw}]', '[{name: a, port: 1, kind: ConfigMap}]'), GW(TCP())], { line: 7, col: 38, field: 'spec.rules[0].backendRefs[0].kind' }],
+    ['NO_MATCHING_PARENT', [ROUTE('TCPRoute', 'r', '[{name: gw, sectionName: x}]', '[{name: echo, port: 9000}]'), GW(TCP()), SVC(), WE()], { line: 5, col: 27, field: 'spec.parentRefs[0].sectionName' }],
+    ['UNKNOWN_GATEWAY', [ROUTE('TCPRoute', 'r', '[{name: nope}]', '[{name: echo, port: 9000}]'), SVC(), WE()], { line: 5, col: 17, field: 'spec.parentRefs[0].name' }],
+    ['GATEWAY_CLASS_SKIPPED', [GW(TCP(), '', 'gw', 'default', 'other')], { line: 5, col: 3, field: 'spec.gatewayClassName' }],
+  ] as [string, string[], object][])('%s', (code, docs, expected) => {
+    expect(at(docs, code)).toMatchObject({ file: 'm.yaml', ...expected });
+  });
+
+  test('ROUTE_CONFLICT names the other route\'s file and position', () => {
+    const files = manifestFiles({
+      'a.yaml': [GW(TCP()), ROUTE('TCPRoute', 'a', '[{name: gw}]', '[{name: echo, port: 9000}]'), SVC(), WE()].join('---\n'),
+      'b.yaml': ROUTE('TCPRoute', 'b', '[{name: gw}]', '[{name: echo, port: 9000}]'),
+    });
+    const d = buildDesired(files, OPTS).diagnostics.find((x) => x.code === 'ROUTE_CONFLICT');
+    expect(d).toMatchObject({ file: 'b.yaml', line: 5, col: 16, related: { file: 'a.yaml', line: 13, col: 16 } });
+  });
+});
