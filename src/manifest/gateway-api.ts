@@ -155,11 +155,12 @@ function readAllowedRoutes(o: Obj, protocol: 'TCP' | 'TLS'): { kinds?: string[];
       `${a.at('namespaces')}.from: Selector is not supported: a repository has no Namespace objects whose labels tcpshift could match (use Same or All)`);
     ok = false;
   }
-  const kindsField = a.get('kinds');
+  // An empty or absent list means the protocol's default kind, as the Gateway API says.
+  const written = a.list('kinds');
   let kinds: string[] | undefined;
-  if (kindsField) {
+  if (written.length > 0) {
     kinds = [];
-    for (const item of a.list('kinds')) {
+    for (const item of written) {
       const k = asObj(o.r, item);
       const kind = k?.str('kind', true);
       const group = k?.str('group') ?? GATEWAY_API_GROUP;

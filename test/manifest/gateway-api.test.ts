@@ -48,6 +48,13 @@ test('a TLS passthrough listener, addresses, allowedRoutes.namespaces All; a TLS
   });
 });
 
+test('allowedRoutes.kinds: [] means the protocol\'s default kind; a list of only foreign kinds allows none', () => {
+  const empty = parseOne(gwapi('Gateway', listener('    allowedRoutes: {kinds: []}\n')));
+  expect([empty.diagnostics, empty.resources[0]!.spec]).toEqual([[], expect.objectContaining({ listeners: [expect.not.objectContaining({ kinds: expect.anything() })] })]);
+  const foreign = parseOne(gwapi('Gateway', listener('    allowedRoutes: {kinds: [{kind: UDPRoute}]}\n')));
+  expect(foreign.resources[0]!.spec).toMatchObject({ listeners: [{ kinds: [] }] });
+});
+
 test('a ReferenceGrant reads from and to', () => {
   const g = parseOne(gwapi('ReferenceGrant', '  from:\n  - {group: gateway.networking.k8s.io, kind: TCPRoute, namespace: a}\n  to:\n  - {group: "", kind: Service}\n  - {group: "", kind: Service, name: db}\n'));
   expect(g.diagnostics).toEqual([]);
