@@ -9,6 +9,7 @@ import { tempDir } from '../helpers/git';
 import { Harness } from '../helpers/harness';
 import { servingInstance } from '../helpers/instance';
 import { freePort } from '../helpers/net';
+import { metric, parseMetrics } from '../helpers/prom';
 
 const FORM = join(__dirname, '..', 'fixtures', 'gateway-api-form');
 const h = new Harness();
@@ -49,6 +50,9 @@ test('the Gateway API form serves on a real socket; get shows each kind, the rou
   const ports = { port: await freePort(), v1: await h.echo('one'), v2: await h.echo('two') };
   const { admin } = await servingInstance(h, files(ports, await freePort()));
   expect(await connectAndSend(ports.port, 'hello')).toBe('one hello\n');
+  // The metrics name the Service and its workloads' version, as Istio's do for a Gateway API backend.
+  const m = parseMetrics(await (await fetch(`http://${admin}/metrics`)).text());
+  expect(metric(m, 'istio_tcp_connections_opened_total', { destination_service: 'tcp-echo-v1', destination_version: 'v1' })).toBe(1);
 
   const route = await tcpshiftAsync(['get', 'tcproute', 'tcp-echo', '-o', 'yaml', '--admin', admin]);
   expect(route.code).toBe(0);
