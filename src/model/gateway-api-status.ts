@@ -40,3 +40,19 @@ export function condition<T extends RouteCondition['type']>(
 ): RouteCondition {
   return { type, status: reason === type ? 'True' : 'False', reason, message };
 }
+
+/** `status.listeners[]` of a served Gateway: the route kinds it takes and how many routes attached. */
+export interface ListenerStatus {
+  readonly name: string;
+  readonly supportedKinds: readonly { readonly group: string; readonly kind: string }[];
+  readonly attachedRoutes: number;
+  readonly conditions: readonly { readonly type: 'Accepted'; readonly status: 'True'; readonly reason: 'Accepted'; readonly message: string }[];
+}
+
+/** The status of one served Gateway (Gateways of another class get none from tcpshift). */
+export interface GatewayStatus {
+  /** `namespace/name`. */
+  readonly ref: string;
+  readonly conditions: readonly { readonly type: 'Accepted'; readonly status: 'True'; readonly reason: 'Accepted'; readonly message: string }[];
+  readonly listeners: readonly ListenerStatus[];
+}

@@ -9,7 +9,9 @@ import { entryKey, socketOf } from './address';
 import { attachRoute, type Attachment } from './gateway-api-attach';
 import { indexGrants, resolveBackends, type L4Route } from './gateway-api-backends';
 import { gatewaySockets, servedGateways, withoutIstioClashes, type GatewaySocket } from './gateway-api-listeners';
-import { CONTROLLER_NAME, type RouteStatus } from './gateway-api-status';
+import { ROUTE_KIND_OF } from '../manifest/gateway-api';
+import { GATEWAY_API_GROUP } from '../manifest/gateway-api-types';
+import { CONTROLLER_NAME, type GatewayStatus, type RouteStatus } from './gateway-api-status';
 import type { ServiceIndex } from './services';
 import type { CompileOptions, Destination, Listener } from './types';
 
@@ -17,6 +19,8 @@ import type { CompileOptions, Destination, Listener } from './types';
 export interface GatewayApiResult {
   readonly listeners: readonly Listener[];
   readonly statuses: readonly RouteStatus[];
+  /** The served Gateways' status (listeners, attached routes). */
+  readonly gateways: readonly GatewayStatus[];
 }
 
 /** Compiles the commit's Gateway API resources; `istio` are the listeners Istio Gateways already hold (LISTENER_CONFLICT). */
@@ -24,7 +28,7 @@ export function compileGatewayApi(resources: readonly Resource[], index: Service
   const gateways = resources.filter((r): r is KubernetesGateway => r.kind === 'KubernetesGateway');
   const routes = resources.filter((r): r is L4Route => r.kind === 'TCPRoute' || r.kind === 'TLSRoute')
     .sort((a, b) => a.kind.localeCompare(b.kind) || refOf(a).localeCompare(refOf(b)));
-  if (gateways.length === 0 && routes.length === 0) return { listeners: [], statuses: [] };
+  if (gateways.length === 0 && routes.length === 0) return { listeners: [], statuses: [], gateways: [] };
   const served = servedGateways(gateways, opts, out);
   const sockets = withoutIstioClashes(gatewaySockets(served, opts, out), istio, out);
   const byGateway = new Map<string, GatewaySocket[]>();
@@ -33,6 +37,7 @@ export function compileGatewayApi(resources: readonly Resource[], index: Service
   const grants = indexGrants(resources.filter((r): r is ReferenceGrant => r.kind === 'ReferenceGrant'));
   const claims = new Claims(out);
   const statuses: RouteStatus[] = [];
+  const attachedTo = new Map<string, Set<string>>();
   for (const route of routes) {
     const backends = resolveBackends(route, index, grants, out);
     const attached = attachRoute(route, ctx, out);
@@ -43,10 +48,14 @@ export function compileGatewayApi(resources: readonly Resource[], index: Service
       kind: route.kind, ref: refOf(route),
       parents: attached.parents.map((p) => ({ parentRef: p.parentRef, controllerName: CONTROLLER_NAME, conditions: [p.accepted, backends.resolvedRefs] })),
     });
+    for (const a of attached.attachments) {
+      const id = `${a.socket.gatewayRef}|${a.socket.listener.index}`;
+      attachedTo.set(id, (attachedTo.get(id) ?? new Set()).add(`${route.kind}/${refOf(route)}`));
+    }
     if (backends.destinations) for (const a of attached.attachments) claims.claim(route, a, backends.destinations);
   }
   reportIdle(sockets, claims, out);
-  return { listeners: claims.entries(), statuses };
+  return { listeners: claims.entries(), statuses, gateways: gatewayStatuses(served, attachedTo) };
 }
 
 /** Who holds each TCP socket, SNI name and TLS fallback; a second route there is ROUTE_CONFLICT. */
@@ -105,6 +114,20 @@ function reportIdle(sockets: readonly GatewaySocket[], claims: Claims, out: Diag
 export function withGatewayApi(istio: readonly Listener[], gatewayApi: GatewayApiResult): Listener[] {
   if (gatewayApi.listeners.length === 0) return [...istio];
   return [...istio, ...gatewayApi.listeners].sort((a, b) => (a.port - b.port) || a.address.localeCompare(b.address) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Each served Gateway's listeners with the number of routes accepted there (Accepted: tcpshift serves its class). */
+function gatewayStatuses(served: ReadonlyMap<string, KubernetesGateway>, attachedTo: ReadonlyMap<string, ReadonlySet<string>>): GatewayStatus[] {
+  return [...served].map(([ref, gw]) => ({
+    ref,
+    conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: `class ${gw.spec.gatewayClassName} is served by ${CONTROLLER_NAME}` }],
+    listeners: gw.spec.listeners.map((l) => ({
+      name: l.name,
+      supportedKinds: [{ group: GATEWAY_API_GROUP, kind: ROUTE_KIND_OF[l.protocol] }],
+      attachedRoutes: attachedTo.get(`${ref}|${l.index}`)?.size ?? 0,
+      conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message: `${l.protocol} listener on port ${l.port}` }],
+    })),
+  }));
 }
 
 function refOf(r: Resource): string {

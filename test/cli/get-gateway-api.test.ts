@@ -66,6 +66,11 @@ test('the Gateway API form serves on a real socket; get shows each kind, the rou
   const tls = await tcpshiftAsync(['get', 'tlsroute', 'secure', '-o', 'json', '--admin', admin]);
   expect(JSON.parse(tls.stdout)).toMatchObject({ kind: 'TLSRoute', spec: { hostnames: ['echo.example.com'] }, status: { parents: [{ conditions: [{ reason: 'Accepted' }, { reason: 'ResolvedRefs' }] }] } });
 
+  const gw = await tcpshiftAsync(['get', 'gtw', 'tcp-echo-gateway', '-o', 'yaml', '--admin', admin]);
+  expect(parse(gw.stdout)).toMatchObject({ kind: 'Gateway', status: {
+    conditions: [{ type: 'Accepted', status: 'True' }],
+    listeners: [{ name: `tcp-${ports.port}`, attachedRoutes: 1, supportedKinds: [{ group: 'gateway.networking.k8s.io', kind: 'TCPRoute' }] }],
+  } });
   const gtw = await tcpshiftAsync(['get', 'gtw', '--admin', admin]);
   expect(gtw.stdout.trimEnd().split('\n')).toEqual([
     expect.stringMatching(/^NAME +NAMESPACE +CLASS \/ LISTENERS$/),

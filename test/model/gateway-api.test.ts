@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replaceDocument } from '../../src/cli/demo-steps';
 import { buildDesired, type Desired } from '../../src/model/desired';
-import { routeStatuses } from '../../src/model/gateway-api-judge';
+import { judgeGatewayApi, routeStatuses } from '../../src/model/gateway-api-judge';
 import type { CompileOptions, RoutingTable } from '../../src/model/types';
 import { exampleManifests, manifestFiles } from '../helpers/manifests';
 
@@ -257,4 +257,14 @@ describe('positions: every model code names the file, line and column of the fie
     const d = buildDesired(files, OPTS).diagnostics.find((x) => x.code === 'ROUTE_CONFLICT');
     expect(d).toMatchObject({ file: 'b.yaml', line: 5, col: 16, related: { file: 'a.yaml', line: 13, col: 16 } });
   });
+});
+
+test('Gateway status: served Gateways only, each listener with its supported kind and attached routes', () => {
+  const docs = [GW(`${TLS(7443, 'tls')}${TCP(7400, 'tcp')}`), GW(TCP(7500), '', 'other', 'default', 'other'),
+    ROUTE('TLSRoute', 'a', '[{name: gw}]', '[{name: echo, port: 9000}]', '[a.example.com]'), ROUTE('TLSRoute', 'b', '[{name: gw}]', '[{name: echo, port: 9000}]', '[b.example.com]'), SVC(), WE()];
+  const parsed = buildDesired(manifestFiles({ 'm.yaml': docs.join('---\n') }), OPTS);
+  const { gateways } = judgeGatewayApi(parsed.resources, OPTS);
+  expect(gateways.map((g) => [g.ref, g.listeners.map((l) => `${l.name} ${l.supportedKinds[0]?.kind} ${l.attachedRoutes}`)])).toEqual([
+    ['default/gw', ['tls TLSRoute 2', 'tcp TCPRoute 0']],
+  ]);
 });
