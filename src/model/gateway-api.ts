@@ -42,7 +42,7 @@ export function compileGatewayApi(resources: readonly Resource[], index: Service
     const backends = resolveBackends(route, index, grants, out);
     const attached = attachRoute(route, ctx, out);
     if (route.spec.parentRefs.length === 0) {
-      out.push(diagAt(route, 'spec', Codes.RULE_UNREACHABLE, `spec.parentRefs: ${route.kind} ${refOf(route)} names no Gateway, so it serves nothing`, 'warning'));
+      out.push(diagAt(route, 'spec.parentRefs', Codes.RULE_UNREACHABLE, `spec.parentRefs: ${route.kind} ${refOf(route)} names no Gateway, so it serves nothing`, 'warning'));
     }
     statuses.push({
       kind: route.kind, ref: refOf(route),
