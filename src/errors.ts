@@ -3,6 +3,7 @@
  * Every code is stable: scripts and dashboards may match on it.
  */
 
+import { GatewayApiCodes } from './errors-gateway-api';
 import { escapeControl } from './safe-text';
 
 /** Codes a manifest or a commit can be rejected (error) or flagged (warning) with. */
@@ -88,6 +89,8 @@ export const Codes = {
   ROLLOUT_UNKNOWN_TARGET: 'ROLLOUT_UNKNOWN_TARGET',
   /** A VirtualService governed by two RolloutPolicies. */
   ROLLOUT_DUPLICATE_TARGET: 'ROLLOUT_DUPLICATE_TARGET',
+  // Gateway API (gateway.networking.k8s.io)
+  ...GatewayApiCodes,
 } as const;
 
 export type Code = (typeof Codes)[keyof typeof Codes];

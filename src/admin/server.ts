@@ -51,7 +51,7 @@ export async function startAdmin(opts: AdminOptions, deps: { reconciler: Reconci
     'GET /healthz': (_q, res) => send(res, 200, 'ok\n'),
     'GET /readyz': (_q, res) => (reconciler.applied() ? send(res, 200, 'ready\n') : send(res, 503, 'no revision applied yet\n')),
     'GET /status': (_q, res) => json(res, 200, { instance: opts.instance ?? null, ...reconciler.status(), ...proxy.snapshot() }),
-    'GET /config': (_q, res) => json(res, 200, appliedConfig(reconciler.applied())),
+    'GET /config': (_q, res) => json(res, 200, appliedConfig(reconciler.applied(), reconciler.options.compile)),
     'GET /metrics': async (_q, res) => {
       if (!metrics) return send(res, 404, 'metrics disabled\n');
       send(res, 200, await metrics.render(), metrics.contentType);

@@ -2,10 +2,15 @@
 
 /** `tcp-echo-all-v1.yaml` with its VirtualService document replaced by `virtualService` (the 80/20 sample). */
 export function replaceVirtualService(allV1: string, virtualService: string): string {
-  const docs = allV1.split(/^---[ \t]*$/m);
-  const kept = docs.filter((d) => !/^kind:\s*VirtualService\s*$/m.test(d));
-  if (kept.length === docs.length) throw new Error('no VirtualService document to replace');
-  return `${kept.join('---').replace(/\s*$/, '\n')}---\n${virtualService.replace(/^\s+/, '')}`;
+  return replaceDocument(allV1, 'VirtualService', virtualService);
+}
+
+/** `text` with its documents of `kind` dropped and `replacement` appended (the all-v1 file after the 80/20 step). */
+export function replaceDocument(text: string, kind: string, replacement: string): string {
+  const docs = text.split(/^---[ \t]*$/m);
+  const kept = docs.filter((d) => !new RegExp(`^kind:\\s*${kind}\\s*$`, 'm').test(d));
+  if (kept.length === docs.length) throw new Error(`no ${kind} document to replace`);
+  return `${kept.join('---').replace(/\s*$/, '\n')}---\n${replacement.replace(/^\s+/, '')}`;
 }
 
 /** The demo's ports: the Gateway's and the two backends'. */

@@ -12,12 +12,13 @@ import { connectAndSend, LineClient } from '../echo/client';
 import { adminRequest } from './admin-client';
 import { portArg } from './options';
 import { clientCommand, withDemoPorts } from './demo-steps';
+import { demoVariant, type DemoVariant } from './demo-variant';
+import { gatewayClassOption } from './compile-options';
 import { runRolloutDemo } from './demo-rollout';
 
-const EXAMPLE = join(__dirname, '..', '..', 'config-repo-example');
 const MAIN = join(__dirname, 'main.js');
 
-interface DemoFlags { port: number; admin: number; v1: number; v2: number; v3: number; keep: boolean; rollout?: boolean }
+interface DemoFlags { port: number; admin: number; v1: number; v2: number; v3: number; keep: boolean; rollout?: boolean; gatewayApi?: boolean; gatewayClass: string }
 
 /** Adds the `demo` command; exit 0 when every step behaved as the walkthrough says, 1 otherwise. */
 export function registerDemo(program: Command): void {
@@ -30,6 +31,8 @@ export function registerDemo(program: Command): void {
     .addOption(new Option('--v3 <n>', 'port of the broken v3 (nothing listens there; --rollout)').default(9002).argParser(portArg))
     .addOption(new Option('--keep', 'keep the temporary repo and logs'))
     .addOption(new Option('--rollout', 'the progressive-rollout walkthrough instead (same as `tcpshift demo rollout`)'))
+    .addOption(new Option('--gateway-api', "the walkthrough's Gateway API variant: Istio's gateway-api-tcp-echo-*.yaml samples (Gateway, TCPRoute) unchanged"))
+    .addOption(gatewayClassOption())
     .argument('[walkthrough]', '`rollout`: v1 → v2 in health-gated steps, then a broken v3 rolled back by itself')
     .action(async (walkthrough: string | undefined, flags: DemoFlags) => {
       if (flags.rollout || walkthrough === 'rollout') process.exit((await runRolloutDemo(flags)) ? 0 : 1);
@@ -67,10 +70,12 @@ class Demo {
   private readonly repo = join(this.tmp, 'repo');
   private readonly procs: ChildProcess[] = [];
   private readonly admin: string;
+  private readonly v: DemoVariant;
   private failures = 0;
 
   constructor(private readonly f: DemoFlags) {
     this.admin = `http://127.0.0.1:${f.admin}`;
+    this.v = demoVariant(f.gatewayApi === true);
   }
 
   async run(): Promise<boolean> {
@@ -80,23 +85,23 @@ class Demo {
     this.cmd(['echo', String(this.f.v2), 'two'], 'echo-v2');
     say(`$ tcpshift echo ${this.f.v1} one &   tcpshift echo ${this.f.v2} two &`);
 
-    say('\n# 2. A Git repo with the Istio samples, unchanged, plus WorkloadEntries saying where v1 and v2 run');
+    say(`\n# 2. A Git repo with ${this.v.samples}, unchanged, plus WorkloadEntries saying where v1 and v2 run`);
     this.makeRepo();
     say(`$ git -C ${this.repo} log --oneline\n${this.git('log', '--oneline').trim()}`);
 
-    say(`\n# 3. tcpshift run: the Gateway opens port ${port}, all traffic to v1`);
+    say(`\n# 3. tcpshift run: the ${this.v.gateway} opens port ${port}, all traffic to v1`);
     say(`$ tcpshift run --repo ${this.repo} --path manifests --admin 127.0.0.1:${this.f.admin}`);
     this.cmd(['run', '--repo', this.repo, '--path', 'manifests', '--state-dir', join(this.tmp, 'state'),
-      '--admin', `127.0.0.1:${this.f.admin}`, '--listen-host', '127.0.0.1', '--log-format', 'json', '--interval', '10s'], 'tcpshift-run');
+      '--admin', `127.0.0.1:${this.f.admin}`, '--listen-host', '127.0.0.1', '--log-format', 'json', '--interval', '10s', '--gateway-class', this.f.gatewayClass], 'tcpshift-run');
     await this.waitApplied(this.git('rev-parse', 'HEAD').trim(), 15_000);
     this.expectCount(await this.tenConnections(port), 'one', 10);
 
-    say('\n# 4. Commit the 80/20 VirtualService (tcp-echo-20-v2.yaml) in place of the all-v1 rule');
-    say('$ cp steps/20-v2/tcp-echo-all-v1.yaml manifests/');
+    say(`\n# 4. Commit the 80/20 ${this.v.route} (${this.v.step}) in place of the all-v1 rule`);
+    say(`$ cp steps/20-v2/${this.v.allV1} manifests/`);
     const held = await LineClient.open(port, '127.0.0.1');
     const before = await held.send('opened before the switch');
     say(`  a connection opened before the commit: ${before}`);
-    cpSync(join(this.repo, 'steps', '20-v2', 'tcp-echo-all-v1.yaml'), join(this.repo, 'manifests', 'tcp-echo-all-v1.yaml'));
+    cpSync(join(this.repo, 'steps', '20-v2', this.v.allV1), join(this.repo, 'manifests', this.v.allV1));
     const t0 = performance.now();
     this.git('commit', '-qam', 'Shift 20% of tcp-echo to v2');
     const sha = this.git('rev-parse', 'HEAD').trim();
@@ -108,8 +113,8 @@ class Demo {
     if (!after.startsWith(before.split(' ')[0] ?? '')) this.fail('an open connection changed backend');
     held.close();
 
-    say('\n# 5. tcpshift get virtualservice tcp-echo -o yaml');
-    say(execFileSync(process.execPath, [MAIN, 'get', 'virtualservice', 'tcp-echo', '-o', 'yaml', '--admin', `127.0.0.1:${this.f.admin}`], { encoding: 'utf8' }).trimEnd());
+    say(`\n# 5. tcpshift get ${this.v.getKind} tcp-echo -o yaml`);
+    say(execFileSync(process.execPath, [MAIN, 'get', this.v.getKind, 'tcp-echo', '-o', 'yaml', '--admin', `127.0.0.1:${this.f.admin}`], { encoding: 'utf8' }).trimEnd());
 
     say('\n# 6. Ten new connections: exactly two go to v2');
     this.expectCount(await this.tenConnections(port), 'two', 2);
@@ -151,7 +156,8 @@ class Demo {
   }
 
   private makeRepo(): void {
-    cpSync(EXAMPLE, this.repo, { recursive: true, filter: (src) => !src.includes(`${join(EXAMPLE, '.github')}`) });
+    const from = this.v.dir;
+    cpSync(from, this.repo, { recursive: true, filter: (src) => !src.includes(`${join(from, '.github')}`) });
     for (const rel of readdirSync(this.repo, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml'))) {
       const file = join(this.repo, rel);
       writeFileSync(file, withDemoPorts(readFileSync(file, 'utf8'), this.f));

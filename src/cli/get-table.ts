@@ -1,5 +1,7 @@
 /** `tcpshift get` without -o: a kubectl-style table (NAME, NAMESPACE, a summary column per kind). Pure. */
 import type { AppliedResource } from '../admin/config-view';
+import { GATEWAY_API_COLUMNS, summarizeGatewayApi } from './get-gateway-api';
+import { resourceName } from './kinds';
 
 type Raw = Record<string, unknown>;
 const isMap = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -11,7 +13,7 @@ const text = (v: unknown): string => (typeof v === 'string' || typeof v === 'num
 const COLUMN: ReadonlyMap<string, string> = new Map([
   ['VirtualService', 'ROUTES'], ['Gateway', 'LISTENERS'], ['DestinationRule', 'HOST / SUBSETS'], ['ServiceEntry', 'HOSTS / ENDPOINTS'],
   ['Service', 'SELECTOR / PORTS'], ['EndpointSlice', 'SERVICE / ENDPOINTS'], ['WorkloadEntry', 'ADDRESS / LABELS'],
-  ['RolloutPolicy', 'TARGETS / STEPS'],
+  ['RolloutPolicy', 'TARGETS / STEPS'], ...GATEWAY_API_COLUMNS,
 ]);
 
 /** One line of what a resource does: weights of a VirtualService, ports of a Gateway, subsets, endpoints. */
@@ -50,7 +52,7 @@ export function summarize(r: AppliedResource): string {
       return `${targets}  ${steps.length > 0 ? `${[...steps, '100'].join('/')}% every ${text(field(spec, 'stepDuration')) || '1m'}` : 'at once'}`;
     }
     default:
-      return '';
+      return summarizeGatewayApi(r) ?? '';
   }
 }
 
@@ -82,7 +84,7 @@ export function renderTable(rows: readonly AppliedResource[], withKind: boolean)
   const kinds = new Set(rows.map((r) => r.kind));
   const single = kinds.size === 1 && !withKind ? [...kinds][0]! : null;
   const header = ['NAME', 'NAMESPACE', single ? COLUMN.get(single) ?? 'SUMMARY' : 'SUMMARY'];
-  const body = rows.map((r) => [withKind ? `${r.kind.toLowerCase()}/${r.metadata.name}` : r.metadata.name, r.metadata.namespace, summarize(r)]);
+  const body = rows.map((r) => [withKind ? resourceName(r.kind, r.metadata.name) : r.metadata.name, r.metadata.namespace, summarize(r)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   return [header, ...body].map((cols) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd());
 }

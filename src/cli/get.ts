@@ -4,14 +4,14 @@ import type { AppliedConfig } from '../admin/config-view';
 import { KINDS } from '../manifest/types';
 import { adminRequest } from './admin-client';
 import { renderTable, withNamespace } from './get-table';
-import { KIND_NAMES, kindOf } from './kinds';
+import { KIND_NAMES, kindOf, resourceName } from './kinds';
 import { adminUrl } from './options';
 import { formatData, outputOption } from './output';
 
 /** Adds the `get` command. Exit 1 when the kind is unknown, the resource is not applied, or the admin API is unreachable. */
 export function registerGet(program: Command): void {
   program.command('get')
-    .description('print applied resources as a table, or -o yaml|json|name (kinds: all, virtualservice|vs, gateway|gw, destinationrule|dr, serviceentry|se, service|svc, endpointslice, workloadentry|we)')
+    .description('print applied resources as a table, or -o yaml|json|name (kinds: all, virtualservice|vs, gateway|gw, destinationrule|dr, serviceentry|se, service|svc, endpointslice, workloadentry|we; Gateway API: gtw (gateway.gateway.networking.k8s.io), tcproute, tlsroute, referencegrant)')
     .argument('<kind>', 'resource kind, or all')
     .argument('[name]', 'resource name (all of the kind when left out)')
     .addOption(outputOption(['text', 'yaml', 'json', 'name'], 'text (a table), yaml, json, or name'))
@@ -43,7 +43,7 @@ export function registerGet(program: Command): void {
       }
       const docs = found.map(withNamespace);
       const body = name !== undefined && !all ? docs[0] : { apiVersion: 'v1', kind: 'List', items: docs };
-      if (flags.output === 'name') process.stdout.write(found.map((r) => `${r.kind.toLowerCase()}/${r.metadata.name}\n`).join(''));
+      if (flags.output === 'name') process.stdout.write(found.map((r) => `${resourceName(r.kind, r.metadata.name)}\n`).join(''));
       else if (flags.output === 'json' || flags.output === 'yaml') process.stdout.write(formatData(flags.output, body));
       else process.stdout.write(`${renderTable(found, all).join('\n')}\n`);
     });

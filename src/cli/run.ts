@@ -7,13 +7,14 @@ import { startApp } from '../app';
 import { createLogger, type LogFormat } from '../log';
 import { DEFAULT_LIMITS } from '../manifest/types';
 import { loadApplied } from '../reconcile/state';
+import { gatewayClassOption } from './compile-options';
 import { acquireStateLock } from './state-lock';
 import { sourceProblem, startupErrorLine } from './startup';
 import { countArg, defaultStateDir, durationArg, hostListArg, hostPortArg, labelsArg, logLevelArg, positiveDurationArg, sizeArg } from './options';
 
 interface RunFlags {
   repo?: string; dir?: string; branch: string; path: string; interval: number; stateDir: string;
-  admin: { host: string; port: number }; adminToken?: string; listenHost: string; gatewayLabels: Record<string, string>;
+  admin: { host: string; port: number }; adminToken?: string; listenHost: string; gatewayLabels: Record<string, string>; gatewayClass: string;
   maxFileBytes: number; maxCommitBytes: number; maxConnections?: number; drainTimeout: number;
   logLevel: string; logFormat: LogFormat; watch: boolean; revision?: string; webhookSecret?: string;
   gitTimeout: number; adminAllowedHosts: string[];
@@ -49,6 +50,7 @@ export function registerRun(program: Command): void {
     .addOption(env(new Option('--webhook-secret <secret>', 'enables POST /webhook: GitHub/generic HMAC secret or GitLab token (prefer the env variable)'), 'WEBHOOK_SECRET'))
     .addOption(env(new Option('--listen-host <address>', 'address of listeners whose Gateway server has no bind').default('0.0.0.0'), 'LISTEN_HOST'))
     .addOption(env(new Option('--gateway-labels <k=v,...>', "this proxy's labels; Gateway selectors must match them").default({ istio: 'ingressgateway' }, 'istio=ingressgateway').argParser(labelsArg), 'GATEWAY_LABELS'))
+    .addOption(env(gatewayClassOption(), 'GATEWAY_CLASS'))
     .addOption(env(new Option('--max-file-bytes <size>', 'largest manifest file').default(DEFAULT_LIMITS.maxFileBytes, '1MiB').argParser(sizeArg), 'MAX_FILE_BYTES'))
     .addOption(env(new Option('--max-commit-bytes <size>', 'largest total of manifest files in one commit').default(DEFAULT_LIMITS.maxTotalBytes, '16MiB').argParser(sizeArg), 'MAX_COMMIT_BYTES'))
     .addOption(env(new Option('--max-connections <n>', 'global cap of open client connections').argParser(countArg), 'MAX_CONNECTIONS'))
@@ -92,7 +94,7 @@ export function registerRun(program: Command): void {
           branch: flags.branch, path: flags.path, intervalMs: flags.interval, stateDir: flags.stateDir,
           admin: { ...flags.admin, ...(flags.adminToken ? { token: flags.adminToken } : {}), allowedHosts: flags.adminAllowedHosts },
           gitTimeoutMs: flags.gitTimeout,
-          compile: { gatewayLabels: flags.gatewayLabels, listenHost: flags.listenHost },
+          compile: { gatewayLabels: flags.gatewayLabels, listenHost: flags.listenHost, gatewayClass: flags.gatewayClass },
           limits: { maxFileBytes: flags.maxFileBytes, maxTotalBytes: flags.maxCommitBytes },
           ...(flags.maxConnections ? { maxConnections: flags.maxConnections } : {}),
           watch: flags.watch,

@@ -5,6 +5,7 @@ import { readEndpointSlice } from './endpointslice';
 import { isPlainMap, typeName } from './fields';
 import { asObj, Obj } from './obj';
 import { readGateway } from './gateway';
+import { withGatewayApiSpec } from './gateway-api';
 import { kindApi } from './kinds';
 import { readKubeService } from './kube-service';
 import { checkName } from './names';
@@ -50,7 +51,7 @@ function readResource(r: DocReader, y: YamlDoc): Resource | undefined {
     r.report('kind', Codes.UNKNOWN_KIND, `${kind} is not a kind of ${ISTIO_GROUP} (tcpshift reads ${ISTIO_KINDS.join(', ')})`);
     return undefined;
   }
-  const api = kindApi(kind);
+  const api = kindApi(kind, group);
   if (!api || api.group !== group) {
     const meta = y.value['metadata'];
     const name = isPlainMap(meta) && typeof meta['name'] === 'string' ? meta['name'] : '(unnamed)';
@@ -63,7 +64,7 @@ function readResource(r: DocReader, y: YamlDoc): Resource | undefined {
     return undefined;
   }
 
-  return withBody(r, root, kind as Kind, apiVersion, y.raw, api.topLevel === true);
+  return withBody(r, root, api.kind ?? (kind as Kind), apiVersion, y.raw, api.topLevel === true);
 }
 
 /** A kind of group tcpshift.io (UNKNOWN_KIND / UNKNOWN_API_VERSION when it has no such kind or version). */
@@ -114,6 +115,11 @@ function withSpec(kind: Kind, spec: Obj, base: Omit<Resource, 'kind' | 'spec'>):
       return { ...base, kind, spec: readKubeService(spec) };
     case 'EndpointSlice':
       return { ...base, kind, spec: readEndpointSlice(spec, base.metadata.labels) };
+    case 'KubernetesGateway':
+    case 'TCPRoute':
+    case 'TLSRoute':
+    case 'ReferenceGrant':
+      return withGatewayApiSpec(kind, spec, base);
   }
 }
 

@@ -2,6 +2,7 @@
  * Typed Istio resources as read from YAML, each carrying the file positions of its fields.
  * Produced by `parseManifests` (src/manifest/parse.ts); consumed by the model. Pure data, JSON-safe.
  */
+import type { KubernetesGatewaySpec, L4RouteSpec, ReferenceGrantSpec } from './gateway-api-types';
 import type { EndpointSliceSpec, KubeServiceSpec, WorkloadEntrySpec } from './workload-types';
 
 /** One entry of a commit's tree (or a folder) handed to the parser by a source. */
@@ -30,8 +31,10 @@ export interface ReadLimits {
 export const DEFAULT_LIMITS: ReadLimits = Object.freeze({ maxFileBytes: 1 << 20, maxTotalBytes: 16 << 20 });
 
 /** Kinds tcpshift understands: Istio's (networking.istio.io), Kubernetes' Service and EndpointSlice, and its own (tcpshift.io). */
-export type Kind = 'Gateway' | 'VirtualService' | 'DestinationRule' | 'ServiceEntry' | 'WorkloadEntry' | 'Service' | 'EndpointSlice' | TcpshiftKind;
-export const KINDS: readonly Kind[] = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Service', 'EndpointSlice', 'WorkloadEntry', 'RolloutPolicy'];
+export type Kind = 'Gateway' | 'VirtualService' | 'DestinationRule' | 'ServiceEntry' | 'WorkloadEntry' | 'Service' | 'EndpointSlice' | GatewayApiKind | TcpshiftKind;
+export const KINDS: readonly Kind[] = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Service', 'EndpointSlice', 'WorkloadEntry', 'KubernetesGateway', 'TCPRoute', 'TLSRoute', 'ReferenceGrant', 'RolloutPolicy'];
+/** Gateway API kinds (gateway.networking.k8s.io); its Gateway is `KubernetesGateway` here (gateway-api-types.ts). */
+export type GatewayApiKind = 'KubernetesGateway' | 'TCPRoute' | 'TLSRoute' | 'ReferenceGrant';
 /** The kinds of networking.istio.io that tcpshift reads. */
 export const ISTIO_KINDS: readonly Kind[] = ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'WorkloadEntry'];
 export const ISTIO_GROUP = 'networking.istio.io';
@@ -233,4 +236,11 @@ export type KubeService = ResourceBase<'Service', KubeServiceSpec>;
 /** A Kubernetes EndpointSlice (discovery.k8s.io/v1): explicit endpoints of a Service. */
 export type EndpointSlice = ResourceBase<'EndpointSlice', EndpointSliceSpec>;
 
-export type Resource = Gateway | VirtualService | DestinationRule | ServiceEntry | WorkloadEntryResource | KubeService | EndpointSlice | RolloutPolicy;
+/** Gateway API resources (gateway.networking.k8s.io). */
+export type KubernetesGateway = ResourceBase<'KubernetesGateway', KubernetesGatewaySpec>;
+export type TCPRouteResource = ResourceBase<'TCPRoute', L4RouteSpec>;
+export type TLSRouteResource = ResourceBase<'TLSRoute', L4RouteSpec>;
+export type ReferenceGrant = ResourceBase<'ReferenceGrant', ReferenceGrantSpec>;
+export type GatewayApiResource = KubernetesGateway | TCPRouteResource | TLSRouteResource | ReferenceGrant;
+
+export type Resource = Gateway | VirtualService | DestinationRule | ServiceEntry | WorkloadEntryResource | KubeService | EndpointSlice | GatewayApiResource | RolloutPolicy;

@@ -4,6 +4,7 @@ import { diagAt, relatedAt } from '../manifest/locate';
 import type { DestinationRule, EndpointSlice, Gateway, KubeService, Resource, ServiceEntry, TcpRoute, VirtualService, WorkloadEntryResource } from '../manifest/types';
 import { resolveRoute } from './destinations';
 import { deepFreeze } from './freeze';
+import { compileGatewayApi, withGatewayApi } from './gateway-api';
 import { gatewayListeners, type ListenerCandidate } from './listeners';
 import { indexServices, reportEmptyServices, type ServiceInputs } from './services';
 import { compilePolicies } from '../rollout/compile-policy';
@@ -31,12 +32,13 @@ export function compile(resources: readonly Resource[], opts: CompileOptions): C
   const known = new Set(gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`));
   const rules = compileRules(of('VirtualService') as VirtualService[], known, index, out);
   const listeners = bindRoutes(candidates, rules, out);
+  const gatewayApi = compileGatewayApi(unique, index, listeners, opts, out);
   reportEmptyServices(index, inputs, out);
   const rollouts = compilePolicies(unique, out);
   if (out.some((d) => d.severity === 'error')) return { ok: false, diagnostics: out };
   // A RolloutPolicy's `connections`/`stickiness` travel with the routes it governs (the proxy reads them per listener).
   const governed = rollouts.length > 0 ? withConnectionPolicies({ listeners }, (l) => connectionsFor(rollouts, l.route.virtualService)).listeners : listeners;
-  return { ok: true, table: deepFreeze({ listeners: governed, ...(rollouts.length > 0 ? { rollouts } : {}) }), diagnostics: out };
+  return { ok: true, table: deepFreeze({ listeners: withGatewayApi(governed, gatewayApi), ...(rollouts.length > 0 ? { rollouts } : {}) }), diagnostics: out };
 }
 
 /** Each (kind, namespace, name) once; later copies are DUPLICATE_RESOURCE naming the first file. */

@@ -108,7 +108,7 @@ function servicePort(vs: VirtualService, field: string, number: number | undefin
 }
 
 /** Workloads whose labels contain every subset label and that serve `port`, with the port it maps to. */
-function selectEndpoints(service: Service, port: ServicePort, labels: Readonly<Record<string, string>>): Endpoint[] {
+export function selectEndpoints(service: Service, port: ServicePort, labels: Readonly<Record<string, string>>): Endpoint[] {
   const byKey = new Map<string, Endpoint>();
   for (const w of service.workloads) {
     if (!hasLabels(w.labels, labels)) continue;

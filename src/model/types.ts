@@ -69,6 +69,8 @@ export interface Route {
   readonly virtualService: string;
   /** Index of the rule in the VirtualService's `tcp` list. */
   readonly rule: number;
+  /** The Gateway API route this is (`virtualService` is then its `namespace/name`, `rule` its rule); absent = a VirtualService. */
+  readonly kind?: 'TCPRoute' | 'TLSRoute';
   /** In written order; zero-weight destinations are kept (for status) but never picked. */
   readonly destinations: readonly Destination[];
   /** What happens to open connections and how clients are placed (from a RolloutPolicy); absent = DEFAULT_CONNECTION_POLICY. */
@@ -129,7 +131,12 @@ export interface CompileOptions {
   readonly gatewayLabels: Readonly<Record<string, string>>;
   /** Address a listener binds when its server has no `bind`. */
   readonly listenHost: string;
+  /** The Gateway API `gatewayClassName` this proxy serves (`--gateway-class`); absent = DEFAULT_GATEWAY_CLASS. */
+  readonly gatewayClass?: string;
 }
+
+/** The GatewayClass served when `--gateway-class` is not given: Istio's, so Istio's samples run unchanged. */
+export const DEFAULT_GATEWAY_CLASS = 'istio';
 
 export const DEFAULT_COMPILE_OPTIONS: CompileOptions = Object.freeze({
   gatewayLabels: Object.freeze({ istio: 'ingressgateway' }),

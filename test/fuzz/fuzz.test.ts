@@ -26,6 +26,8 @@ const SEED = Number(process.env.FUZZ_SEED ?? (process.env.FUZZ_ITERATIONS ? Date
 const SAMPLES = join(__dirname, '..', 'fixtures', 'manifest', 'istio-samples');
 /** The walkthrough's ServiceEntry form (before config-repo-example moved to WorkloadEntries). */
 const SE_FORM = join(__dirname, '..', 'fixtures', 'serviceentry-form');
+/** The walkthrough's Gateway API form. */
+const GW_FORM = join(__dirname, '..', 'fixtures', 'gateway-api-form');
 const read = (dir: string, names: string[]): Record<string, string> =>
   Object.fromEntries(names.map((n) => [n, readFileSync(join(dir, n), 'utf8')]));
 
@@ -33,7 +35,12 @@ const read = (dir: string, names: string[]): Record<string, string> =>
 const CORPUS: readonly Record<string, string>[] = [
   read(join(EXAMPLE_DIR, 'manifests'), ['tcp-echo-all-v1.yaml', 'tcp-echo-workloads.yaml', 'tcp-echo-services.yaml']),
   example8020(),
-  { ...read(SAMPLES, ['gateway-api-tcp-echo-all-v1.yaml', 'tcp-echo-all-v1.yaml']), ...read(SE_FORM, ['tcp-echo-serviceentry.yaml']) },
+  // Istio and Gateway API forms in one repo (the Gateway API one moved off 31400, which the Istio Gateway holds).
+  {
+    ...read(SAMPLES, ['tcp-echo-all-v1.yaml']), ...read(SE_FORM, ['tcp-echo-serviceentry.yaml']), ...read(join(EXAMPLE_DIR, 'manifests'), ['tcp-echo-workloads.yaml']),
+    'gateway-api-tcp-echo-all-v1.yaml': readFileSync(join(SAMPLES, 'gateway-api-tcp-echo-all-v1.yaml'), 'utf8').replace(/31400/g, '31401'),
+  },
+  read(join(GW_FORM, 'manifests'), ['gateway-api-tcp-echo-all-v1.yaml', 'tcp-echo-services.yaml', 'tcp-echo-workloads.yaml']),
   RICH,
 ];
 

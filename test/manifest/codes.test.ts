@@ -60,8 +60,8 @@ const CASES: readonly Case[] = [
     code: Codes.UNKNOWN_KIND, severity: 'error', line: 2, col: 1, field: 'kind',
   },
   {
-    name: 'Gateway API Gateway',
-    yaml: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\n',
+    name: 'Gateway API HTTPRoute',
+    yaml: 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: g}\n',
     code: Codes.KIND_SKIPPED, severity: 'warning', line: 2, col: 1,
   },
   // ---- metadata

@@ -115,8 +115,11 @@ describe("Istio's samples", () => {
     expect(files).toHaveLength(5);
     expect(new Set(diagnostics.map((d) => `${d.code}/${d.severity}`))).toEqual(new Set(['KIND_SKIPPED/warning']));
     expect(named(resources)).toEqual([
+      'TCPRoute/default/tcp-echo',
+      'KubernetesGateway/default/tcp-echo-gateway',
       'Service/default/tcp-echo-v1',
       'Service/default/tcp-echo-v2',
+      'TCPRoute/default/tcp-echo',
       'VirtualService/default/tcp-echo',
       'Gateway/default/tcp-echo-gateway',
       'DestinationRule/default/tcp-echo-destination',
@@ -125,16 +128,12 @@ describe("Istio's samples", () => {
     ]);
   });
 
-  test('the Gateway API files are skipped kind by kind', () => {
+  test('the Gateway API files are read: Gateway (as KubernetesGateway), Services and TCPRoutes, without a diagnostic', () => {
     const gw = files.filter((f) => f.path.startsWith('gateway-api-'));
     const { resources, diagnostics } = parseManifests(gw);
-    // The two v1 Services are read (they are Kubernetes', not Gateway API's).
-    expect(named(resources)).toEqual(['Service/default/tcp-echo-v1', 'Service/default/tcp-echo-v2']);
-    // TCPRoute; then Gateway (gateway.networking.k8s.io), TCPRoute.
-    expect(diagnostics.map((d) => [d.file, d.code, d.line, d.col])).toEqual([
-      ['gateway-api-tcp-echo-20-v2.yaml', Codes.KIND_SKIPPED, 2, 1],
-      ['gateway-api-tcp-echo-all-v1.yaml', Codes.KIND_SKIPPED, 2, 1],
-      ['gateway-api-tcp-echo-all-v1.yaml', Codes.KIND_SKIPPED, 40, 1],
+    expect(named(resources)).toEqual([
+      'TCPRoute/default/tcp-echo', 'KubernetesGateway/default/tcp-echo-gateway', 'Service/default/tcp-echo-v1', 'Service/default/tcp-echo-v2', 'TCPRoute/default/tcp-echo',
     ]);
+    expect(diagnostics).toEqual([]);
   });
 });
