@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { withDemoPorts } from '../../src/cli/demo-steps';
-import { connectAndSend } from '../../src/proxy/client';
+import { connectAndSend } from '../../src/echo/client';
 import { tcpshift, tcpshiftAsync } from '../helpers/cli';
 import { tempDir } from '../helpers/git';
 import { Harness } from '../helpers/harness';
