@@ -205,7 +205,8 @@ describe('overlapping SNI names on one socket', () => {
 
   test('two "*" fallbacks in two VirtualServices conflict', () => {
     const star = (name: string) => VS(TLS('["*"]', 'a'), name, '["*"]');
-    expect(errorsOf({ 'vs.yaml': star('vs'), 'vs2.yaml': star('vs2') }).map((d) => d.code)).toEqual([Codes.SNI_CONFLICT]);
+    expect(errorsOf({ 'vs.yaml': star('vs'), 'vs2.yaml': star('vs2') }).map((d) => `${d.code} ${d.file} ${d.field}`))
+      .toEqual(['SNI_CONFLICT vs2.yaml spec.tls[0].match[0].sniHosts[0]']);
   });
 
   test('the same name on two sockets is no conflict', () => {
