@@ -37,6 +37,8 @@ function readServer(r: DocReader, f: Field, index: number): GatewayServer | unde
     r.report(f.path, Codes.SERVER_SKIPPED, `${f.path}: protocol ${protocol} is not served as TCP by tcpshift; server skipped`, 'warning');
     return undefined;
   }
+  // A TLS/HTTPS server tcpshift does not serve (reported) is left unread, as a skipped server is.
+  if (tlsServer && readServerTls(r, o, f.path, protocol) === 'skipped') return undefined;
   const number = port.port('number', true);
   const name = port.str('name') ?? '';
   if (name !== '') checkName(r, port.at('name'), name, 'label');
@@ -46,11 +48,10 @@ function readServer(r: DocReader, f: Field, index: number): GatewayServer | unde
   // Whether `bind` is an IP address is checked by the model (FIELD_ADDRESS).
   const bind = o.str('bind');
   const hosts = o.strList('hosts');
-  const passthrough = tlsServer ? readServerTls(r, o, f.path, protocol) : undefined;
   const tls = tlsServer ? undefined : o.get('tls');
   if (tls) r.report(tls.path, Codes.FIELD_UNKNOWN, `${tls.path} has no meaning for a TCP server; ignored`, 'warning');
   o.ignore('name');
   o.done();
-  if (number === undefined || passthrough === 'skipped') return undefined;
-  return compact({ index, port: { number, name, protocol }, bind, hosts, passthrough: passthrough === 'passthrough' ? true as const : undefined });
+  if (number === undefined) return undefined;
+  return compact({ index, port: { number, name, protocol }, bind, hosts, passthrough: tlsServer ? true as const : undefined });
 }

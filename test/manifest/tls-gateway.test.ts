@@ -67,6 +67,13 @@ describe('modes tcpshift cannot serve', () => {
     expect(gw?.spec.serverCount).toBe(1);
   });
 
+  test('a server that is not served is not read further (its port name, bind and unknown keys are not tcpshift\'s business)', () => {
+    const text = GW('HTTPS', '    tls: {mode: SIMPLE}\n    bind: not-an-ip\n    extra: 1\n').replace('name: tls,', 'name: "https 1",');
+    expect(read(text).diagnostics.map((d) => d.code)).toEqual([Codes.SERVER_SKIPPED]);
+    const tls = GW('TLS', '    tls: {mode: MUTUAL}\n    extra: 1\n').replace('name: tls,', 'name: "tls 1",');
+    expect(read(tls).diagnostics.map((d) => d.code)).toEqual([Codes.TLS_MODE_UNSUPPORTED]);
+  });
+
   test('the message says why and what to write instead', () => {
     const auto = read(GW('TLS', '    tls: {mode: AUTO_PASSTHROUGH}\n')).diagnostics[0]?.message ?? '';
     expect(auto).toMatch(/AUTO_PASSTHROUGH/);
