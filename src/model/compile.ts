@@ -106,21 +106,27 @@ function resolveGateways(vs: VirtualService, names: readonly string[], field: st
 /**
  * Gives each listener the first rule that matches it; unmatched listeners and unused rules are warnings.
  * A passthrough socket (a key of `tls`) has its SNI entries, and the first matching tcp rule as its
- * fallback entry unless a tls rule with sniHosts `*` already is.
+ * fallback entry unless a tls rule with sniHosts `*` already is; without a tls entry it is not opened.
  */
 function bindRoutes(candidates: readonly ListenerCandidate[], rules: CompiledRule[], out: Diagnostic[], tls: ReadonlyMap<string, readonly Listener[]>): Listener[] {
   const index = indexRules(rules);
   const listeners: Listener[] = [];
   for (const c of candidates) {
     const sni = tls.get(c.key);
+    if (sni?.length === 0) {
+      // As Istio's gateway: a passthrough server is served by its tls rules; a tcp rule alone does not open it.
+      out.push(diagAt(c.gateway, `spec.servers[${c.server.index}]`, Codes.LISTENER_NO_ROUTE,
+        `spec.servers[${c.server.index}]: no VirtualService tls rule matches the TLS passthrough server ${c.key}; the port is not opened`, 'warning'));
+      continue;
+    }
     if (sni) listeners.push(...sni);
     const exact = index.get(`${c.gatewayRef}|${c.port}`)?.[0];
     const any = index.get(`${c.gatewayRef}|*`)?.[0];
     const hit = sni?.some((e) => e.sni === undefined) ? undefined : exact && any ? (exact.order < any.order ? exact : any) : exact ?? any;
     if (!hit) {
-      if (sni === undefined || sni.length === 0) {
+      if (!sni) {
         out.push(diagAt(c.gateway, `spec.servers[${c.server.index}]`, Codes.LISTENER_NO_ROUTE,
-          `spec.servers[${c.server.index}]: no VirtualService ${sni ? 'tls or tcp' : 'tcp'} rule matches ${c.key}; the port is not opened`, 'warning'));
+          `spec.servers[${c.server.index}]: no VirtualService tcp rule matches ${c.key}; the port is not opened`, 'warning'));
       }
       continue;
     }

@@ -235,6 +235,13 @@ describe('codes of the model', () => {
     if (severity === 'error') expect(d.ok).toBe(false);
   });
 
+  test('a passthrough server with only a tcp rule is not opened (Istio serves it by tls rules only); the tcp rule is unreachable there', () => {
+    const vs = VS('', 'vs', '["*.example.com"]', TCP_FALLBACK).replace('  tls:\n', '');
+    const d = build({ 'vs.yaml': vs });
+    expect(d.ok && d.table.listeners).toEqual([]);
+    expect(mine(d.diagnostics).map((x) => `${x.code}:${x.field}`).sort()).toEqual([`${Codes.LISTENER_NO_ROUTE}:spec.servers[0]`, `${Codes.RULE_UNREACHABLE}:spec.tcp[0]`]);
+  });
+
   test('an unknown spec.gateways entry is reported once, not once per rule list', () => {
     const vs = VS(TLS('[a.example.com]', 'a'), 'vs', '["*.example.com"]', '  tcp:\n  - route:\n    - destination: {host: c}\n').replace('gateways: [gw]', 'gateways: [gw, nogw]');
     expect(errorsOf({ 'vs.yaml': vs }).map((d) => `${d.code}:${d.field}`)).toEqual([`${Codes.UNKNOWN_GATEWAY}:spec.gateways[1]`]);
