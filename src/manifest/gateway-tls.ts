@@ -40,8 +40,9 @@ export function readServerTls(r: DocReader, server: Obj, serverPath: string, pro
   const value = mode === undefined ? (o ? 'PASSTHROUGH' : undefined) : mode.value;
   if (value === 'PASSTHROUGH') {
     for (const key of o!.keys()) {
-      if (key === 'mode') continue;
-      const f = o!.get(key)!;
+      const f = key === 'mode' ? undefined : o!.get(key);
+      // A key written as null (`credentialName: ~`) is absent, as in Kubernetes.
+      if (!f) continue;
       r.report(f.path, Codes.FIELD_UNSUPPORTED, `${f.path} is not supported: a PASSTHROUGH server forwards the client's TLS bytes unchanged; ignored`, 'warning');
     }
     return 'passthrough';

@@ -35,6 +35,12 @@ describe('a TLS or HTTPS server with tls.mode PASSTHROUGH is a passthrough serve
     expect(gw?.spec.servers).toEqual([{ index: 0, port: { number: 443, name: 'tls', protocol }, hosts: ['*'], passthrough: true }]);
   });
 
+  test('a setting written as null is absent (found by the fuzz corpus: it threw)', () => {
+    const { gw, diagnostics } = read(GW('TLS', '    tls: {mode: PASSTHROUGH, credentialName: ~}\n'));
+    expect(diagnostics).toEqual([]);
+    expect(gw?.spec.servers[0]?.passthrough).toBe(true);
+  });
+
   test('certificate settings mean nothing to a passthrough server: a warning each, the server is kept', () => {
     const { gw, diagnostics } = read(GW('TLS', '    tls:\n      mode: PASSTHROUGH\n      credentialName: cert\n      minProtocolVersion: TLSV1_2\n'));
     expect(at(diagnostics)).toEqual(['FIELD_UNSUPPORTED@11:7:warning', 'FIELD_UNSUPPORTED@12:7:warning']);
