@@ -1,4 +1,4 @@
-/** Gateway spec reader: selector and TCP-family servers (other protocols are skipped with SERVER_SKIPPED). Pure. */
+/** Gateway spec reader: selector, TCP-family servers and TLS passthrough servers (other protocols are skipped with SERVER_SKIPPED). Pure. */
 import { Codes } from '../errors';
 import { compact } from './fields';
 import { isTlsProtocol, readServerTls } from './gateway-tls';
