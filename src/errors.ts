@@ -78,6 +78,15 @@ export const Codes = {
   LISTENER_CONFLICT: 'LISTENER_CONFLICT',
   LISTENER_NO_ROUTE: 'LISTENER_NO_ROUTE',
   RULE_UNREACHABLE: 'RULE_UNREACHABLE',
+  // TLS passthrough by SNI (Istio Gateway tls.mode, VirtualService tls[])
+  /** A TLS Gateway server whose `tls.mode` tcpshift cannot serve (it never terminates TLS; AUTO_PASSTHROUGH needs Istio's SNI-DNAT clusters). */
+  TLS_MODE_UNSUPPORTED: 'TLS_MODE_UNSUPPORTED',
+  /** A `tls[].match[].sniHosts` name that is not within any of the VirtualService's `hosts` (Istio rejects it too). */
+  SNI_NOT_IN_HOSTS: 'SNI_NOT_IN_HOSTS',
+  /** One SNI name on one socket claimed by two VirtualServices. */
+  SNI_CONFLICT: 'SNI_CONFLICT',
+  /** A tls match of one VirtualService repeating an SNI name an earlier match of it took on that socket (warning: skipped, as Istio does). */
+  SNI_DUPLICATE: 'SNI_DUPLICATE',
   // RolloutPolicy (tcpshift.io/v1alpha1)
   /** `spec.steps` not strictly increasing. */
   ROLLOUT_STEPS_ORDER: 'ROLLOUT_STEPS_ORDER',

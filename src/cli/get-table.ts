@@ -20,13 +20,20 @@ const COLUMN: ReadonlyMap<string, string> = new Map([
 export function summarize(r: AppliedResource): string {
   const spec = field(r.manifest, 'spec');
   switch (r.kind) {
-    case 'VirtualService':
-      return list(field(spec, 'tcp')).map((rule) => list(field(rule, 'route')).map((d) => {
+    case 'VirtualService': {
+      const routeText = (rule: unknown) => list(field(rule, 'route')).map((d) => {
         const dest = field(d, 'destination');
         const subset = text(field(dest, 'subset'));
         const weight = field(d, 'weight');
         return `${text(field(dest, 'host'))}${subset ? `/${subset}` : ''}${weight === undefined ? '' : ` ${text(weight)}`}`;
-      }).join(', ')).join('; ');
+      }).join(', ');
+      // A tls rule is shown with its SNI names: `sni=db.example.com: db/v1 80, db/v2 20`.
+      const sniText = (rule: unknown) => list(field(rule, 'match')).flatMap((m) => list(field(m, 'sniHosts')).map(text)).join(',');
+      return [
+        ...list(field(spec, 'tcp')).map(routeText),
+        ...list(field(spec, 'tls')).map((rule) => `sni=${sniText(rule)}: ${routeText(rule)}`),
+      ].join('; ');
+    }
     case 'Gateway':
       return list(field(spec, 'servers')).map((s) => {
         const port = field(s, 'port');

@@ -1,7 +1,7 @@
 /** Renders the `/status` JSON for people (`tcpshift status`). Pure. */
 import { formatPercent } from '../diff/render';
 import { formatDiagnostic } from '../errors';
-import type { ProxySnapshot } from '../proxy/snapshot';
+import type { ListenerSnapshot, ProxySnapshot } from '../proxy/snapshot';
 import type { RolloutStatus } from '../reconcile/rollout-state';
 import type { ReconcileStatus } from '../reconcile/status';
 
@@ -16,6 +16,24 @@ export function rolloutSummary(r: RolloutStatus): string {
   const checks = r.checks.length === 0 ? 'no checks yet' : `checks ${r.checks.map((c) => `${c.name} ${c.value} ${c.ok ? 'ok' : 'FAILED'}`).join(', ')}`;
   const next = r.nextStepAt ? `, next step at ${r.nextStepAt}` : '';
   return `${r.target} ${r.phase} step ${r.step}/${r.steps} ${shares}${next}, ${checks}${r.message ? ` — ${r.message}` : ''}  (${short(r.revision)})`;
+}
+
+/** The SNI-routing fields of a listener entry, when the snapshot carries them (src/model/types.ts Listener). */
+type TlsFields = { readonly sni?: readonly string[]; readonly tls?: boolean; readonly acceptProxyProtocol?: boolean; readonly route: { readonly section?: 'tls' } };
+
+/** `0.0.0.0:443 sni=a.example.com,b.example.com`, `0.0.0.0:443 (TLS fallback)`, or the key; `+PROXY` when it reads a PROXY header. */
+function entryText(l: ListenerSnapshot): string {
+  const t = l as ListenerSnapshot & TlsFields;
+  const cut = l.key.indexOf(' sni=');
+  const socket = cut < 0 ? l.key : l.key.slice(0, cut);
+  const name = t.sni && t.sni.length > 0 ? `${socket} sni=${t.sni.join(',')}` : t.tls ? `${l.key} (TLS fallback)` : l.key;
+  return t.acceptProxyProtocol ? `${name} +PROXY` : name;
+}
+
+/** The VirtualService list of the entry's rule: `tls` for SNI entries (by the route's section, else by an ` sni=` key). */
+function sectionOf(l: ListenerSnapshot): 'tcp' | 'tls' {
+  const t = l as ListenerSnapshot & TlsFields;
+  return t.route.section ?? (l.key.includes(' sni=') ? 'tls' : 'tcp');
 }
 
 /** Returns the lines of the human summary. */
@@ -39,7 +57,7 @@ export function renderStatus(s: StatusDocument): string[] {
   lines.push(`Open connections: ${s.activeConnections}`, s.listeners.length === 0 ? 'Listeners:  none' : 'Listeners:');
   for (const l of s.listeners) {
     const seen = l.route.observedConnections ?? 0;
-    lines.push(`  ${l.key}  gateway ${l.gateway}  route ${l.route.virtualService} tcp[${l.route.rule}]  observed over the last ${seen} new connection${seen === 1 ? '' : 's'}`);
+    lines.push(`  ${entryText(l)}  gateway ${l.gateway}  route ${l.route.virtualService} ${sectionOf(l)}[${l.route.rule}]  observed over the last ${seen} new connection${seen === 1 ? '' : 's'}`);
     for (const d of l.route.destinations) {
       const eps = d.endpoints.map((e) => `${e.key} (${e.ejected ? 'ejected, ' : ''}${e.active} active)`).join(', ');
       const observed = d.observedPercent === null || d.observedPercent === undefined ? '-' : formatPercent(d.observedPercent);

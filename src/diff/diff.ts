@@ -2,7 +2,7 @@
 import type { Destination, Endpoint, Listener, Policy, RoutingTable } from '../model/types';
 import {
   CHANGE_ORDER, type Change, type DestinationRef, type EndpointsChanged, type PolicyChanged,
-  type PolicyField, type PolicyFieldChange, type WeightDelta,
+  type PolicyField, type PolicyFieldChange, type RouteChanged, type WeightDelta,
 } from './types';
 
 /** Every policy field, in the order changes are reported (a Record so a new Policy field must be listed). */
@@ -49,6 +49,10 @@ function listenerAdded(l: Listener): Change {
     type: 'listener-added', listener: l.key, gateway: l.gateway, portName: l.portName,
     virtualService: l.route.virtualService, rule: l.route.rule,
     destinations: l.route.destinations.map((d) => ({ ...ref(d), weight: d.weight, percent: d.percent })),
+    ...(l.tls ? { tls: true as const } : {}),
+    ...(l.route.section ? { section: l.route.section } : {}),
+    ...(l.sni ? { sni: l.sni } : {}),
+    ...(l.acceptProxyProtocol ? { acceptProxyProtocol: true as const } : {}),
   };
 }
 
@@ -58,7 +62,8 @@ function listenerChanges(old: Listener, now: Listener): Change[] {
   const o = old.route;
   const n = now.route;
   const conns = { old: connectionsText(o.connections), new: connectionsText(n.connections) };
-  if (o.virtualService !== n.virtualService || o.rule !== n.rule || old.gateway !== now.gateway || old.portName !== now.portName || conns.old !== conns.new) {
+  const tls = tlsDeltas(old, now);
+  if (o.virtualService !== n.virtualService || o.rule !== n.rule || old.gateway !== now.gateway || old.portName !== now.portName || conns.old !== conns.new || Object.keys(tls).length > 0) {
     out.push({
       type: 'route-changed', listener: now.key,
       virtualService: { old: o.virtualService, new: n.virtualService },
@@ -66,6 +71,7 @@ function listenerChanges(old: Listener, now: Listener): Change[] {
       gateway: { old: old.gateway, new: now.gateway },
       portName: { old: old.portName, new: now.portName },
       ...(conns.old !== conns.new ? { connections: conns } : {}),
+      ...tls,
     });
   }
   const weights = weightDeltas(o.destinations, n.destinations);
@@ -80,6 +86,20 @@ function listenerChanges(old: Listener, now: Listener): Change[] {
     if (pol) out.push(pol);
   }
   return out.sort((a, b) => CHANGE_ORDER.indexOf(a.type) - CHANGE_ORDER.indexOf(b.type));
+}
+
+/** The TLS-passthrough and PROXY-protocol fields of an entry that differ (the rule's list, SNI names, the socket's flags). */
+function tlsDeltas(old: Listener, now: Listener): Pick<RouteChanged, 'section' | 'sni' | 'tls' | 'acceptProxyProtocol'> {
+  const section = { old: old.route.section ?? 'tcp', new: now.route.section ?? 'tcp' } as const;
+  const sni = { old: (old.sni ?? []).join(','), new: (now.sni ?? []).join(',') };
+  const tls = { old: old.tls === true, new: now.tls === true };
+  const accept = { old: old.acceptProxyProtocol === true, new: now.acceptProxyProtocol === true };
+  return {
+    ...(section.old !== section.new ? { section } : {}),
+    ...(sni.old !== sni.new ? { sni } : {}),
+    ...(tls.old !== tls.new ? { tls } : {}),
+    ...(accept.old !== accept.new ? { acceptProxyProtocol: accept } : {}),
+  };
 }
 
 function weightDeltas(old: readonly Destination[], now: readonly Destination[]): WeightDelta[] {

@@ -43,7 +43,8 @@ function changeLine(c: Change): string {
     case 'listener-added': {
       const labels = destinationLabels(c.destinations);
       const split = c.destinations.map((d, i) => `${labels[i]} ${formatPercent(d.percent)}`).join(', ');
-      return `+ listener ${c.listener} (gateway ${c.gateway}) → ${split === '' ? '(no destinations)' : split}`;
+      const proxy = c.acceptProxyProtocol ? ', accepts PROXY protocol' : '';
+      return `+ listener ${entryLabel(c)} (gateway ${c.gateway}${proxy}) → ${split === '' ? '(no destinations)' : split}`;
     }
     case 'listener-removed':
       return `- listener ${c.listener} (gateway ${c.gateway})`;
@@ -102,13 +103,33 @@ function weightPart(d: WeightDelta, label: string): string {
 function routeParts(c: RouteChanged): string[] {
   const parts: string[] = [];
   const vs = c.virtualService;
-  if (vs.old !== vs.new || c.rule.old !== c.rule.new) {
-    parts.push(`route ${vs.old} tcp[${c.rule.old}] → ${vs.new} tcp[${c.rule.new}]`);
+  const section = c.section ?? { old: 'tcp', new: 'tcp' };
+  if (vs.old !== vs.new || c.rule.old !== c.rule.new || section.old !== section.new) {
+    parts.push(`route ${vs.old} ${section.old}[${c.rule.old}] → ${vs.new} ${section.new}[${c.rule.new}]`);
   }
+  if (c.sni) parts.push(`sni ${c.sni.old || '(none)'} → ${c.sni.new || '(none)'}`);
+  if (c.tls) parts.push(`SNI routing ${onOff(c.tls.old)} → ${onOff(c.tls.new)}`);
+  if (c.acceptProxyProtocol) parts.push(`accept PROXY protocol ${onOff(c.acceptProxyProtocol.old)} → ${onOff(c.acceptProxyProtocol.new)}`);
   if (c.gateway.old !== c.gateway.new) parts.push(`gateway ${c.gateway.old} → ${c.gateway.new}`);
   if (c.portName.old !== c.portName.new) parts.push(`port name ${c.portName.old} → ${c.portName.new}`);
   if (c.connections) parts.push(`connections ${c.connections.old} → ${c.connections.new}`);
   return parts;
+}
+
+function onOff(b: boolean): string {
+  return b ? 'on' : 'off';
+}
+
+/**
+ * A new entry as written in a diff: its key, with every SNI name (the key holds the first), or
+ * `(TLS fallback)` for the entry of a TLS socket that takes connections no SNI name matches.
+ */
+function entryLabel(c: Extract<Change, { type: 'listener-added' }>): string {
+  if (c.sni && c.sni.length > 0) {
+    const cut = c.listener.indexOf(' sni=');
+    return `${cut < 0 ? c.listener : c.listener.slice(0, cut)} sni=${c.sni.join(',')}`;
+  }
+  return c.tls ? `${c.listener} (TLS fallback)` : c.listener;
 }
 
 const FIELD_NAMES: Readonly<Record<PolicyField, string>> = {

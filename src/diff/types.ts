@@ -54,6 +54,12 @@ export interface ListenerAdded {
   readonly rule: number;
   /** In written order, zero-weight destinations included. */
   readonly destinations: readonly DestinationShare[];
+  /** An entry of a TLS passthrough socket: `tls`, its rule's list, and its SNI names (absent on the fallback entry). */
+  readonly tls?: true;
+  readonly section?: 'tls';
+  readonly sni?: readonly string[];
+  /** The Gateway's `tcpshift.io/accept-proxy-protocol` annotation. */
+  readonly acceptProxyProtocol?: true;
 }
 
 export interface ListenerRemoved {
@@ -72,6 +78,14 @@ export interface RouteChanged {
   readonly portName: Delta<string>;
   /** How open connections are governed (`rebalance …, sticky …` or `none`), when that changed. */
   readonly connections?: Delta<string>;
+  /** The VirtualService list the rule is in, when either side is a `tls` rule and it changed. */
+  readonly section?: Delta<'tcp' | 'tls'>;
+  /** The entry's SNI names (comma-joined, `''` for none), when they changed. */
+  readonly sni?: Delta<string>;
+  /** Whether the socket routes by SNI, when that changed. */
+  readonly tls?: Delta<boolean>;
+  /** Whether connections start with a PROXY protocol header, when that changed. */
+  readonly acceptProxyProtocol?: Delta<boolean>;
 }
 
 /** Destinations whose weight or share changed, or that entered or left the route. */

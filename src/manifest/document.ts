@@ -6,6 +6,7 @@ import { isPlainMap, typeName } from './fields';
 import { asObj, Obj } from './obj';
 import { readGateway } from './gateway';
 import { withGatewayApiSpec } from './gateway-api';
+import { readAcceptProxyProtocol } from './gateway-tls';
 import { kindApi } from './kinds';
 import { readKubeService } from './kube-service';
 import { checkName } from './names';
@@ -90,13 +91,13 @@ function withBody(r: DocReader, root: Obj, kind: Kind, apiVersion: string, raw: 
   if (!topLevel) root.done();
   if (!metadata || !spec) return undefined;
   const base = { apiVersion, metadata, file: r.file, line: r.line, col: r.col, positions: r.positions, raw };
-  return withSpec(kind, spec, base);
+  return withSpec(kind, spec, base, root);
 }
 
-function withSpec(kind: Kind, spec: Obj, base: Omit<Resource, 'kind' | 'spec'>): Resource | undefined {
+function withSpec(kind: Kind, spec: Obj, base: Omit<Resource, 'kind' | 'spec'>, root: Obj): Resource | undefined {
   switch (kind) {
     case 'Gateway':
-      return { ...base, kind, spec: readGateway(spec) };
+      return { ...base, kind, spec: readGateway(spec, readAcceptProxyProtocol(root.r, root.get('metadata'))) };
     case 'VirtualService':
       return { ...base, kind, spec: readVirtualService(spec) };
     case 'DestinationRule': {

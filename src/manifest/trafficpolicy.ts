@@ -6,6 +6,7 @@ import type { SimpleLoadBalancer, TcpKeepaliveSpec, TrafficPolicySpec } from './
 
 const LB_KINDS: readonly SimpleLoadBalancer[] = ['LEAST_REQUEST', 'ROUND_ROBIN', 'RANDOM'];
 const LB_ALIASES: Readonly<Record<string, SimpleLoadBalancer>> = { LEAST_CONN: 'LEAST_REQUEST' };
+const PROXY_VERSIONS: readonly ('V1' | 'V2')[] = ['V1', 'V2'];
 const POSITIVE = { min: 1, max: INT32_MAX };
 const NON_NEGATIVE = { min: 0, max: INT32_MAX };
 
@@ -43,7 +44,8 @@ export function readTrafficPolicy(o: Obj): TrafficPolicySpec {
   if (od) policy.outlierDetection = readOutlierDetection(od);
   readTls(o);
   o.unsupported('portLevelSettings', 'per-port policies are not applied; the top-level policy is used', 'warning');
-  o.unsupported('proxyProtocol', 'tcpshift does not send PROXY protocol headers', 'error');
+  const pp = o.obj('proxyProtocol');
+  if (pp) policy.proxyProtocol = readProxyProtocol(pp);
   o.unsupported('tunnel', 'tcpshift does not tunnel connections', 'error');
   o.done();
   return policy;
@@ -119,6 +121,14 @@ function readOutlierDetection(o: Obj): NonNullable<TrafficPolicySpec['outlierDet
   }
   o.done();
   return compact({ consecutiveErrors, intervalMs, baseEjectionTimeMs, maxEjectionPercent });
+}
+
+/** `proxyProtocol.version` V1 or V2 (FIELD_ENUM otherwise); left out it is V1, Istio's default (the enum's zero value). */
+function readProxyProtocol(o: Obj): NonNullable<TrafficPolicySpec['proxyProtocol']> | undefined {
+  const f = o.get('version');
+  const version = f === undefined ? 'V1' : o.enum('version', PROXY_VERSIONS);
+  o.done();
+  return version === undefined ? undefined : { version };
 }
 
 /** `tls.mode: DISABLE` is what tcpshift does anyway; any other mode would originate TLS. */

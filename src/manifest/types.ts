@@ -80,7 +80,10 @@ export interface GatewayServer {
   readonly index: number;
   readonly port: { readonly number: number; readonly name: string; readonly protocol: string };
   readonly bind?: string;
+  /** As written: `host`, or `namespace/host` (namespace `*`: any; `.`: the Gateway's). */
   readonly hosts: readonly string[];
+  /** A `TLS` (or `HTTPS`) server with `tls.mode: PASSTHROUGH`: its connections are routed by SNI (VirtualService `tls[]`). */
+  readonly passthrough?: true;
 }
 export interface GatewaySpec {
   readonly selector: Readonly<Record<string, string>>;
@@ -88,6 +91,8 @@ export interface GatewaySpec {
   readonly servers: readonly GatewayServer[];
   /** How many servers were written, TCP or not (0 → GATEWAY_NO_SERVERS). */
   readonly serverCount: number;
+  /** Annotation `tcpshift.io/accept-proxy-protocol: "true"`: every connection to its servers starts with a PROXY header. */
+  readonly acceptProxyProtocol?: true;
 }
 export type Gateway = ResourceBase<'Gateway', GatewaySpec>;
 
@@ -107,11 +112,25 @@ export interface TcpRoute {
   readonly match: readonly L4Match[];
   readonly route: readonly RouteDestination[];
 }
+/** One `tls[].match[]` block: the SNI names (lower-cased, as written otherwise) and the L4 fields. */
+export interface TlsMatch extends L4Match {
+  readonly index: number;
+  /** Never empty (Istio requires sniHosts); `*` matches every connection, with or without SNI. */
+  readonly sniHosts: readonly string[];
+}
+/** A `tls[]` rule: TLS passthrough connections whose SNI one of its matches names. */
+export interface TlsRoute {
+  readonly index: number;
+  readonly match: readonly TlsMatch[];
+  readonly route: readonly RouteDestination[];
+}
 export interface VirtualServiceSpec {
   readonly hosts: readonly string[];
   /** As written; empty means `mesh` only (no gateway). */
   readonly gateways: readonly string[];
   readonly tcp: readonly TcpRoute[];
+  /** TLS passthrough rules (served on Gateway servers with `tls.mode: PASSTHROUGH`); absent when none are written. */
+  readonly tls?: readonly TlsRoute[];
 }
 export type VirtualService = ResourceBase<'VirtualService', VirtualServiceSpec>;
 
@@ -146,6 +165,8 @@ export interface TrafficPolicySpec {
     readonly baseEjectionTimeMs?: number;
     readonly maxEjectionPercent?: number;
   };
+  /** `proxyProtocol.version` (Istio's default, when `version` is left out, is V1). */
+  readonly proxyProtocol?: { readonly version: 'V1' | 'V2' };
 }
 export interface Subset {
   readonly index: number;

@@ -1,8 +1,9 @@
-/** VirtualService spec reader: hosts, gateways and the ordered `tcp` rules (http/tls are skipped). Pure. */
+/** VirtualService spec reader: hosts, gateways, the ordered `tcp` rules and `tls` rules (src/manifest/tls-route.ts); http is skipped. Pure. */
 import { Codes } from '../errors';
 import { asList, asStringList, compact, INT32_MAX, INT32_MIN } from './fields';
 import { asObj, type Obj } from './obj';
 import type { DocReader, Field } from './reader';
+import { readTlsRoutes } from './tls-route';
 import type { L4Match, RouteDestination, TcpRoute, VirtualServiceSpec } from './types';
 
 /** L4 match fields Istio has that select clients; dropping them would widen the rule, so they are errors. */
@@ -18,7 +19,8 @@ export function readVirtualService(spec: Obj): VirtualServiceSpec {
     const rule = readTcpRoute(r, f, index);
     if (rule) tcp.push(rule);
   });
-  for (const key of ['http', 'tls']) {
+  const tls = readTlsRoutes(spec, hosts, (o) => readRouteList(r, o));
+  for (const key of ['http']) {
     const f = spec.get(key);
     if (f && !(Array.isArray(f.value) && f.value.length === 0)) {
       r.report(f.path, Codes.ROUTE_SKIPPED, `${f.path}: ${key} routes are not served by tcpshift; skipped`, 'warning');
@@ -26,7 +28,7 @@ export function readVirtualService(spec: Obj): VirtualServiceSpec {
   }
   spec.ignore('exportTo');
   spec.done();
-  return { hosts, gateways, tcp };
+  return tls ? { hosts, gateways, tcp, tls } : { hosts, gateways, tcp };
 }
 
 function readTcpRoute(r: DocReader, f: Field, index: number): TcpRoute | undefined {
@@ -37,6 +39,13 @@ function readTcpRoute(r: DocReader, f: Field, index: number): TcpRoute | undefin
     const read = readMatch(r, m);
     if (read) match.push(read);
   }
+  const route = readRouteList(r, o);
+  o.done();
+  return { index, match, route };
+}
+
+/** A rule's `route` list (tcp and tls rules alike): FIELD_REQUIRED when missing or empty. */
+function readRouteList(r: DocReader, o: Obj): RouteDestination[] {
   const route: RouteDestination[] = [];
   const routeField = o.need('route');
   const written = routeField ? asList(r, routeField) : [];
@@ -47,8 +56,7 @@ function readTcpRoute(r: DocReader, f: Field, index: number): TcpRoute | undefin
     const read = readRouteDestination(r, d, i);
     if (read) route.push(read);
   });
-  o.done();
-  return { index, match, route };
+  return route;
 }
 
 function readMatch(r: DocReader, f: Field): L4Match | undefined {

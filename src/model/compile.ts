@@ -6,6 +6,7 @@ import { resolveRoute } from './destinations';
 import { deepFreeze } from './freeze';
 import { compileGatewayApi, withGatewayApi } from './gateway-api';
 import { gatewayListeners, type ListenerCandidate } from './listeners';
+import { bindTlsRoutes, compileTlsRules, type GatewayResolver } from './tls-routes';
 import { indexServices, reportEmptyServices, type ServiceInputs } from './services';
 import { compilePolicies } from '../rollout/compile-policy';
 import { connectionsFor } from '../rollout/connections';
@@ -30,8 +31,12 @@ export function compile(resources: readonly Resource[], opts: CompileOptions): C
   const gateways = of('Gateway') as Gateway[];
   const candidates = gatewayListeners(gateways, opts, out);
   const known = new Set(gateways.map((g) => `${g.metadata.namespace}/${g.metadata.name}`));
-  const rules = compileRules(of('VirtualService') as VirtualService[], known, index, out);
-  const listeners = bindRoutes(candidates, rules, out);
+  const vss = of('VirtualService') as VirtualService[];
+  const rules = compileRules(vss, known, index, out);
+  // TLS passthrough servers: their SNI entries first (src/model/tls-routes.ts); a tcp rule is the socket's fallback.
+  const resolve: GatewayResolver = (vs, names, field, o) => resolveGateways(vs, names, field, known, o);
+  const tls = bindTlsRoutes(candidates, compileTlsRules(sortByRef(vss), resolve, index, out), out);
+  const listeners = bindRoutes(candidates, rules, out, tls);
   const gatewayApi = compileGatewayApi(unique, index, listeners, opts, out);
   reportEmptyServices(index, inputs, out);
   const rollouts = compilePolicies(unique, out);
@@ -68,7 +73,7 @@ interface CompiledRule {
 
 /** Resolves every VirtualService rule (all are validated, used or not), in namespace/name order. */
 function compileRules(vss: readonly VirtualService[], known: ReadonlySet<string>, index: ReturnType<typeof indexServices>, out: Diagnostic[]): CompiledRule[] {
-  const sorted = [...vss].sort((a, b) => ref(a).localeCompare(ref(b)));
+  const sorted = sortByRef(vss);
   const rules: CompiledRule[] = [];
   for (const vs of sorted) {
     const gws = resolveGateways(vs, vs.spec.gateways, 'spec.gateways', known, out);
@@ -100,17 +105,31 @@ function resolveGateways(vs: VirtualService, names: readonly string[], field: st
   return refs;
 }
 
-/** Gives each listener the first rule that matches it; unmatched listeners and unused rules are warnings. */
-function bindRoutes(candidates: readonly ListenerCandidate[], rules: CompiledRule[], out: Diagnostic[]): Listener[] {
+/**
+ * Gives each listener the first rule that matches it; unmatched listeners and unused rules are warnings.
+ * A passthrough socket (a key of `tls`) has its SNI entries, and the first matching tcp rule as its
+ * fallback entry unless a tls rule with sniHosts `*` already is; without a tls entry it is not opened.
+ */
+function bindRoutes(candidates: readonly ListenerCandidate[], rules: CompiledRule[], out: Diagnostic[], tls: ReadonlyMap<string, readonly Listener[]>): Listener[] {
   const index = indexRules(rules);
   const listeners: Listener[] = [];
   for (const c of candidates) {
+    const sni = tls.get(c.key);
+    if (sni?.length === 0) {
+      // As Istio's gateway: a passthrough server is served by its tls rules; a tcp rule alone does not open it.
+      out.push(diagAt(c.gateway, `spec.servers[${c.server.index}]`, Codes.LISTENER_NO_ROUTE,
+        `spec.servers[${c.server.index}]: no VirtualService tls rule matches the TLS passthrough server ${c.key}; the port is not opened`, 'warning'));
+      continue;
+    }
+    if (sni) listeners.push(...sni);
     const exact = index.get(`${c.gatewayRef}|${c.port}`)?.[0];
     const any = index.get(`${c.gatewayRef}|*`)?.[0];
-    const hit = exact && any ? (exact.order < any.order ? exact : any) : exact ?? any;
+    const hit = sni?.some((e) => e.sni === undefined) ? undefined : exact && any ? (exact.order < any.order ? exact : any) : exact ?? any;
     if (!hit) {
-      out.push(diagAt(c.gateway, `spec.servers[${c.server.index}]`, Codes.LISTENER_NO_ROUTE,
-        `spec.servers[${c.server.index}]: no VirtualService tcp rule matches ${c.key}; the port is not opened`, 'warning'));
+      if (!sni) {
+        out.push(diagAt(c.gateway, `spec.servers[${c.server.index}]`, Codes.LISTENER_NO_ROUTE,
+          `spec.servers[${c.server.index}]: no VirtualService tcp rule matches ${c.key}; the port is not opened`, 'warning'));
+      }
       continue;
     }
     hit.rule.used = true;
@@ -118,6 +137,8 @@ function bindRoutes(candidates: readonly ListenerCandidate[], rules: CompiledRul
     listeners.push({
       key: c.key, address: c.address, port: c.port, gateway: c.gatewayRef, portName: c.server.port.name,
       route: { virtualService: hit.rule.ref, rule: hit.rule.rule.index, destinations: hit.rule.destinations },
+      ...(sni ? { tls: true as const } : {}),
+      ...(c.gateway.spec.acceptProxyProtocol ? { acceptProxyProtocol: true as const } : {}),
     });
   }
   for (const r of rules) {
@@ -126,7 +147,7 @@ function bindRoutes(candidates: readonly ListenerCandidate[], rules: CompiledRul
         `spec.tcp[${r.rule.index}] of VirtualService ${r.ref} matches no listener of this proxy (an earlier rule or no Gateway server takes its traffic)`, 'warning'));
     }
   }
-  return listeners.sort((a, b) => (a.port - b.port) || a.address.localeCompare(b.address));
+  return listeners.sort((a, b) => (a.port - b.port) || a.address.localeCompare(b.address) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /**
@@ -146,6 +167,10 @@ function indexRules(rules: readonly CompiledRule[]): Map<string, { rule: Compile
     }
   });
   return index;
+}
+
+function sortByRef(vss: readonly VirtualService[]): VirtualService[] {
+  return [...vss].sort((a, b) => ref(a).localeCompare(ref(b)));
 }
 
 function ref(r: Resource): string {

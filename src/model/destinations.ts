@@ -1,16 +1,16 @@
 /** One rule's route → weighted Destinations with their endpoints and policy. Pure. */
 import { Codes, type Diagnostic } from '../errors';
 import { diagAt } from '../manifest/locate';
-import type { ServicePort, TcpRoute, VirtualService } from '../manifest/types';
+import type { ServicePort, TcpRoute, TlsRoute, VirtualService } from '../manifest/types';
 import { hostPort } from './address';
 import { hasLabels } from './own';
 import { effectivePolicy } from './policy';
 import { describe, lookupService, type Service, type ServiceIndex } from './services';
 import type { Destination, Endpoint } from './types';
 
-/** Returns the rule's destinations, or null when any is invalid (every problem is pushed onto `out`). */
-export function resolveRoute(vs: VirtualService, rule: TcpRoute, index: ServiceIndex, out: Diagnostic[]): Destination[] | null {
-  const base = `spec.tcp[${rule.index}]`;
+/** Returns the rule's destinations, or null when any is invalid (every problem is pushed onto `out`). `section`: the VirtualService list the rule is in. */
+export function resolveRoute(vs: VirtualService, rule: TcpRoute | TlsRoute, index: ServiceIndex, out: Diagnostic[], section: 'tcp' | 'tls' = 'tcp'): Destination[] | null {
+  const base = `spec.${section}[${rule.index}]`;
   const before = out.filter((d) => d.severity === 'error').length;
   // No destination left: the reader has already reported why (route missing, empty, or no entry
   // readable) at the same place; a second diagnostic would repeat it.

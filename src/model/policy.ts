@@ -26,8 +26,8 @@ export function effectivePolicy(top?: TrafficPolicySpec, subset?: TrafficPolicyS
     maxConnections: tcp.maxConnections ?? DEFAULT_POLICY.maxConnections,
     tcpKeepalive: keepalive,
     outlierDetection: od,
-    // Filled from trafficPolicy.proxyProtocol once the manifest reader parses it (issue 11).
-    proxyProtocol: DEFAULT_POLICY.proxyProtocol,
+    // A subset's proxyProtocol replaces the top-level one (Istio's MergeTrafficPolicy takes the subset's when set).
+    proxyProtocol: (subset?.proxyProtocol ?? top?.proxyProtocol)?.version ?? DEFAULT_POLICY.proxyProtocol,
   };
 }
 

@@ -67,10 +67,12 @@ export interface Destination {
 export interface Route {
   /** `namespace/name` of the VirtualService. */
   readonly virtualService: string;
-  /** Index of the rule in the VirtualService's `tcp` list. */
+  /** Index of the rule in the VirtualService's `tcp` list (its `tls` list when `section` is `tls`). */
   readonly rule: number;
   /** The Gateway API route this is (`virtualService` is then its `namespace/name`, `rule` its rule); absent = a VirtualService. */
   readonly kind?: 'TCPRoute' | 'TLSRoute';
+  /** `tls`: the rule is one of the VirtualService's `tls[]` rules; absent: a `tcp[]` rule. */
+  readonly section?: 'tls';
   /** In written order; zero-weight destinations are kept (for status) but never picked. */
   readonly destinations: readonly Destination[];
   /** What happens to open connections and how clients are placed (from a RolloutPolicy); absent = DEFAULT_CONNECTION_POLICY. */

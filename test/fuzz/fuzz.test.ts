@@ -13,12 +13,14 @@ import { githubAnnotation } from '../../src/cli/github-annotation';
 import { diff } from '../../src/diff/diff';
 import { renderChanges, summarizeChanges } from '../../src/diff/render';
 import { Codes, formatDiagnostic, type Diagnostic } from '../../src/errors';
+import { entryKey, socketOf } from '../../src/model/address';
 import { buildDesired } from '../../src/model/desired';
 import { DEFAULT_COMPILE_OPTIONS, type RoutingTable } from '../../src/model/types';
 import { EXAMPLE_DIR, example8020, manifestFiles } from '../helpers/manifests';
 import { mulberry32 } from '../helpers/rng';
 import { mutate, protoVariants } from './mutate';
 import { RICH } from './rich';
+import { RICH_TLS } from './rich-tls';
 
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 1000);
 const SEED = Number(process.env.FUZZ_SEED ?? (process.env.FUZZ_ITERATIONS ? Date.now() % 2 ** 31 : 20261201));
@@ -42,6 +44,7 @@ const CORPUS: readonly Record<string, string>[] = [
   },
   read(join(GW_FORM, 'manifests'), ['gateway-api-tcp-echo-all-v1.yaml', 'tcp-echo-services.yaml', 'tcp-echo-workloads.yaml']),
   RICH,
+  RICH_TLS,
 ];
 
 const CODES = new Set<string>(Object.values(Codes));
@@ -79,7 +82,11 @@ const isTimer = (n: unknown): boolean => Number.isInteger(n) && (n as number) >=
 function checkTable(t: RoutingTable): void {
   if (!Object.isFrozen(t)) throw new Error('table is not frozen');
   JSON.parse(JSON.stringify(t));
+  if (new Set(t.listeners.map((l) => l.key)).size !== t.listeners.length) throw new Error('two listener entries with one key');
   for (const l of t.listeners) {
+    // The shared shapes: an SNI entry's key is entryKey(address, port, sni), and every entry of a socket agrees on `tls`.
+    if (l.key !== entryKey(l.address, l.port, l.sni)) throw new Error(`entry ${l.key} is not keyed by entryKey`);
+    if (t.listeners.some((o) => socketOf(o) === socketOf(l) && o.tls !== l.tls)) throw new Error(`socket ${socketOf(l)} mixes tls and plain entries`);
     if (!isPort(l.port) || typeof l.address !== 'string') throw new Error(`listener ${l.key} has no real port`);
     for (const d of l.route.destinations) {
       if (!Number.isFinite(d.weight) || d.weight < 0) throw new Error(`destination ${d.key} weight ${d.weight}`);

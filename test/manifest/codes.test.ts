@@ -170,9 +170,9 @@ const CASES: readonly Case[] = [
     code: Codes.ROUTE_SKIPPED, severity: 'warning', line: 6, col: 3, field: 'spec.http',
   },
   {
-    name: 'tls routes skipped',
-    yaml: istio('VirtualService', '  tls:\n  - route: []\n'),
-    code: Codes.ROUTE_SKIPPED, severity: 'warning', line: 6, col: 3, field: 'spec.tls',
+    name: 'tls rule without a match (Istio requires sniHosts)',
+    yaml: istio('VirtualService', '  tls:\n  - route:\n    - destination: {host: a}\n'),
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 7, col: 5, field: 'spec.tls[0].match',
   },
   {
     name: 'unknown field in destination',
@@ -438,9 +438,9 @@ const CASES: readonly Case[] = [
     code: Codes.UNKNOWN_PROTOCOL, severity: 'error', line: 9, col: 7, field: 'spec.servers[0].port.protocol',
   },
   {
-    name: 'Gateway server TLS stays skipped',
+    name: 'Gateway server TLS without tls settings (Istio requires them)',
     yaml: istio('Gateway', '  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n'),
-    code: Codes.SERVER_SKIPPED, severity: 'warning', line: 7, col: 5, field: 'spec.servers[0]',
+    code: Codes.FIELD_REQUIRED, severity: 'error', line: 7, col: 5, field: 'spec.servers[0].tls',
   },
   // ---- WorkloadEntry, Service, EndpointSlice
   {

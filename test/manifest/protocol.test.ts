@@ -41,7 +41,8 @@ test.each(['TCP', 'MONGO', 'MYSQL', 'REDIS', 'mongo', 'Redis'])('%s: the server 
   expect(d.ok && d.table.listeners.map((l) => l.key)).toEqual(['0.0.0.0:27017']);
 });
 
-test.each(['HTTP', 'HTTP2', 'GRPC', 'HTTPS', 'TLS', 'UDP', 'grpc-web', 'HTTP_PROXY'])('%s: the server is skipped with a warning', (protocol) => {
+// TLS (and HTTPS with tls.mode PASSTHROUGH) servers are read as TLS passthrough: test/manifest/tls-gateway.test.ts.
+test.each(['HTTP', 'HTTP2', 'GRPC', 'HTTPS', 'UDP', 'grpc-web', 'HTTP_PROXY'])('%s: the server is skipped with a warning', (protocol) => {
   const d = buildDesired(files(protocol));
   expect(d.diagnostics.filter((x) => x.severity === 'error')).toEqual([]);
   expect(d.diagnostics.map((x) => x.code)).toContain(Codes.SERVER_SKIPPED);
