@@ -8,6 +8,7 @@ import { cacheKey, GitCache, looksCorrupt } from './git-cache';
 import { dubiousHint, dubiousPath, missingBranchHint, missingPathHint, noCommitsHint, noSuchRepoHint, notRepoHint } from './git-hints';
 import { gitDirOf, localRepoPath, refWatch } from './git-local';
 import { errorText, notGitsVerdict } from './git-run';
+import { onGitThread } from './git-thread';
 import { readCommit } from './git-tree';
 import { normalizeSubPath } from './paths';
 import { CommitVerifier, type VerifyOptions } from './verify';
@@ -30,6 +31,8 @@ export interface GitSourceOptions {
   readonly timeoutMs?: number;
   /** Apply only commits git verifies against these keys (`--verify-signatures`). */
   readonly verify?: VerifyOptions;
+  /** Start git from the git thread (git-thread.ts), never from the calling one (default true: a serving process must not fork). */
+  readonly gitThread?: boolean;
 }
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -62,8 +65,9 @@ export class GitSource implements Source {
     this.local = localRepoPath(opts.repo);
     // A local path is fetched by absolute path: git runs in the cache, not in our working directory.
     this.repo = this.local !== null && !/^file:\/\//i.test(opts.repo) ? this.local : opts.repo;
-    this.cache = new GitCache(opts.stateDir, cacheKey(this.repo), opts.timeoutMs ?? 60_000);
-    this.verifier = opts.verify ? new CommitVerifier(opts.verify, opts.stateDir, this.cache.dir, opts.timeoutMs ?? 60_000) : null;
+    const run = opts.gitThread === false ? {} : { executor: onGitThread };
+    this.cache = new GitCache(opts.stateDir, cacheKey(this.repo), opts.timeoutMs ?? 60_000, run);
+    this.verifier = opts.verify ? new CommitVerifier(opts.verify, opts.stateDir, this.cache.dir, opts.timeoutMs ?? 60_000, run) : null;
   }
 
   /** e.g. `git https://***@host/org/repo.git branch main path deploy`. */
