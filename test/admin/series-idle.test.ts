@@ -17,7 +17,7 @@ function snap(listeners: Record<string, Record<string, number>>): ProxySnapshot 
   };
 }
 
-test('10,000 idle destinations sampled hold no rings (array buffers grow < 1 MB; an eager ring each was 72 MB)', () => {
+test('10,000 idle destinations sampled hold no rings (array buffers grow < 1 MB; an eager Float64 ring each was 72 MB)', () => {
   const many: Record<string, Record<string, number>> = {};
   for (let i = 0; i < 5000; i++) many[`l${i}`] = { a: 0, b: 0 };
   const s = new Series();
