@@ -53,6 +53,10 @@ export class GitSource implements Source {
   private queue: Promise<unknown> = Promise.resolve();
   /** The last revision whose missing `--path` was explained in the log (once per revision). */
   private hintedRevision: string | null = null;
+  /** The bytes of the last read's blobs, by id: a commit touching one file reads one blob. */
+  private known: Map<string, Uint8Array> = new Map();
+  /** Blobs read from git, ever (tests). */
+  blobsRead = 0;
 
   /** Throws (a plain Error, at start-up) on an unusable branch name or a sub-path leaving the repository. */
   constructor(opts: GitSourceOptions) {
@@ -181,7 +185,7 @@ export class GitSource implements Source {
     if (!SHA.test(revision)) throw new FetchError(`not a commit id: ${JSON.stringify(revision.slice(0, 80))}`);
     let snap: Snapshot;
     try {
-      snap = await readCommit(this.cache.git, revision, this.subPath, this.limits);
+      snap = await readCommit(this.cache.git, revision, this.subPath, this.limits, this.known, (n) => { this.blobsRead += n; });
     } catch (err) {
       const text = errorText(err);
       if (notGitsVerdict(err)) throw new FetchError(`read of ${revision} from ${this.describe()} failed: ${redact(text)}`);
@@ -189,6 +193,7 @@ export class GitSource implements Source {
       if (looksCorrupt(text) || !(await this.cache.healthy())) this.cache.markBroken();
       throw new FetchError(`read of ${revision} from ${this.describe()} failed: ${summary(text)}`);
     }
+    this.known = new Map(snap.files.flatMap((f) => (f.content && f.id ? [[f.id, f.content] as const] : [])));
     if (this.verifier !== null) snap = await this.verified(snap);
     if (snap.missingPath !== undefined && this.hintedRevision !== revision) {
       // The reconciler rejects it (PATH_NOT_FOUND); say once per revision which folders the commit does have.
