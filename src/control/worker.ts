@@ -1,4 +1,4 @@
-/** The build worker thread's entry: builds every snapshot it is sent with one IncrementalBuild, and says which file it parses. */
+/** The build worker thread's entry: builds every snapshot it is sent with one IncrementalBuild (bytes of unchanged files kept from the last request), and says which file it parses. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { IncrementalBuild } from './incremental';
 import { niceThisThread } from './spawn';
@@ -11,7 +11,9 @@ const port = parentPort;
 if (port === null) throw new Error('src/control/worker.ts runs as a worker thread');
 niceThisThread(BUILD_NICE);
 const state = new IncrementalBuild(workerData as WorkerConfig);
-port.on('message', (req: BuildRequest) => {
+port.on('message', (sent: BuildRequest) => {
+  const req = state.withHeld(sent);
+  if (req === null) return port.postMessage({ type: 'resend', id: sent.id } satisfies WorkerMessage);
   const reply = state.build(req, (file) => port.postMessage({ type: 'parsing', id: req.id, file } satisfies WorkerMessage));
   port.postMessage(reply satisfies WorkerMessage);
 });
