@@ -1,5 +1,6 @@
 /**
- * The one thin wrapper that spawns git: every git process the Git source starts goes through here.
+ * The one thin wrapper that spawns git: every git process the Git source starts goes through here,
+ * started from the calling thread or, in a serving process, from the git thread (git-thread.ts).
  * Each runs in its own process group (a terminal's Ctrl-C does not reach it; tcpshift stops it, helpers
  * such as git-remote-http included), under a silence timeout and a total timeout; a failed spawn
  * (EMFILE, ENOENT, …) rejects like any other git failure and never escapes as an 'error' event.
