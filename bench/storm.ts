@@ -6,6 +6,7 @@
  * same 1,000 listeners and the same load while reloading (HAProxy seamlessly, `-W` + SIGUSR2;
  * nginx on SIGHUP) every 0.5 s, each reload with every route's weights changed.
  */
+import { readFileSync } from 'node:fs';
 import { launchBig, type BigTarget } from './big-target';
 import { sleep } from './net';
 import { lowPorts } from './ports';
@@ -38,6 +39,13 @@ export interface StormPhase {
   reconcileMs: number;
   /** Target CPU (cores) over the phase, retired workers and child processes included. */
   cpuCores: number;
+  /** tcpshift: CPU seconds of its serving (main) thread over the phase. */
+  servingCpuS?: number;
+  /**
+   * tcpshift: what a commit cost the serving thread, ms: its CPU over the phase less the connections'
+   * share (the idle phase's serving CPU per connection × this phase's connections), per commit.
+   */
+  servingMsPerCommit?: number;
   /** The bench's own git commits and config writes (cores), on the same machine. */
   driverCores?: number;
 }
@@ -80,8 +88,13 @@ export async function measureStorm(bin: string, u: Upstreams, workDir: string, o
         const names: StormPhaseName[] = t.tcpshift ? ['idle', 'one-file', 'all-file'] : ['idle', 'reload'];
         for (const phase of names) {
           const p = await runPhase(bin, t, rr, phase, o);
+          const idle = phases[0];
+          if (p.servingCpuS !== undefined && idle?.servingCpuS !== undefined && p.changes > 0) {
+            const perConn = idle.servingCpuS / Math.max(1, idle.rate * o.seconds);
+            p.servingMsPerCommit = ((p.servingCpuS - perConn * p.rate * o.seconds) * 1000) / p.changes;
+          }
           phases.push(p);
-          log(`storm round ${r} ${kind.padEnd(11)} ${phase.padEnd(8)} ${p.rate.toFixed(0).padStart(6)} conn/s (errors ${p.errors})  ping p99 ${(p.pingP99Us / 1000).toFixed(2)} ms max ${(p.pingMaxUs / 1000).toFixed(1)} ms (errors ${p.pingErrors})  ${phase === 'idle' ? '' : `${p.applied}/${p.changes} ${t.tcpshift ? 'commits applied' : 'reloads done'}${Number.isFinite(p.reconcileMs) ? `, reconcile ${p.reconcileMs.toFixed(0)} ms` : ''}  `}cpu ${p.cpuCores.toFixed(2)} cores`);
+          log(`storm round ${r} ${kind.padEnd(11)} ${phase.padEnd(8)} ${p.rate.toFixed(0).padStart(6)} conn/s (errors ${p.errors})  ping p99 ${(p.pingP99Us / 1000).toFixed(2)} ms max ${(p.pingMaxUs / 1000).toFixed(1)} ms (errors ${p.pingErrors})  ${phase === 'idle' ? '' : `${p.applied}/${p.changes} ${t.tcpshift ? 'commits applied' : 'reloads done'}${Number.isFinite(p.reconcileMs) ? `, reconcile ${p.reconcileMs.toFixed(0)} ms` : ''}  `}cpu ${p.cpuCores.toFixed(2)} cores${p.servingMsPerCommit !== undefined ? `, serving thread ${p.servingMsPerCommit.toFixed(1)} ms a commit` : ''}`);
           await sleep(300);
         }
         out.rounds.push({ kind, round: r, phases });
@@ -96,6 +109,7 @@ export async function measureStorm(bin: string, u: Upstreams, workDir: string, o
 /** The load for `o.seconds` while the phase's driver changes the config; the driver stops with the load. */
 async function runPhase(bin: string, t: BigTarget, rr: RouteRepo, phase: StormPhaseName, o: StormOptions): Promise<StormPhase> {
   const c0 = cpuSecondsWithReaped(t.pids());
+  const main0 = t.tcpshift ? threadCpuSeconds(t.tcpshift.proc.pid) : NaN;
   const self0 = reapedChildrenSeconds();
   const ping = loadgen<PingResult>(bin, ['ping', '127.0.0.1', rr.pingPort, o.seconds, o.pingIntervalMs]);
   const conn = loadgen<ConnResult>(bin, ['conn', '127.0.0.1', rr.echoPort, o.concurrency, o.seconds]);
@@ -107,6 +121,7 @@ async function runPhase(bin: string, t: BigTarget, rr: RouteRepo, phase: StormPh
     .then((v) => ({ v }), (err: unknown) => ({ err }));
   await finished;
   const c1 = cpuSecondsWithReaped(t.pids()); // over the load's window (a reconcile still running is not counted)
+  const main1 = t.tcpshift ? threadCpuSeconds(t.tcpshift.proc.pid) : NaN;
   const dr = await driven;
   if ('err' in dr) throw dr.err;
   const d = dr.v;
@@ -125,6 +140,7 @@ async function runPhase(bin: string, t: BigTarget, rr: RouteRepo, phase: StormPh
     pingErrors: Math.max(p.unanswered, Math.floor(o.seconds / (o.pingIntervalMs / 1000)) - p.samples),
     changes: d.changes, applied: d.applied, reconcileMs: median(d.durations), cpuCores: (c1 - c0) / c.seconds,
     driverCores: Math.max(0, driver) / c.seconds,
+    ...(t.tcpshift ? { servingCpuS: main1 - main0 } : {}),
   };
 }
 
@@ -159,4 +175,15 @@ async function drive(t: BigTarget, rr: RouteRepo, phase: StormPhaseName, stopped
     await sleep(Math.max(0, next + everyMs - Date.now()));
   }
   return { changes, applied, durations };
+}
+
+/** User + system CPU seconds of the main thread of `pid` (its task of the same id), 0 when gone. */
+function threadCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
 }

@@ -7,17 +7,22 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { Codes, type Diagnostic } from '../errors';
-import type { ReadLimits } from '../manifest/types';
+import type { ManifestFile, ReadLimits } from '../manifest/types';
 import { DEFAULT_CACHE_BYTES } from '../manifest/cache';
 import type { Desired } from '../model/desired';
 import type { CompileOptions } from '../model/types';
 import type { Snapshot } from '../source/types';
 import { Assembler } from './assemble';
-import type { BuildRequest, WorkerConfig, WorkerMessage } from './protocol';
+import type { BuildRequest, WireFile, WorkerConfig, WorkerMessage } from './protocol';
 import { spawnBuildWorker } from './spawn';
 
 /** Heap the build worker may use (old generation), MiB: a commit that needs more is COMMIT_TOO_COMPLEX. */
 export const DEFAULT_WORKER_HEAP_MB = 768;
+/**
+ * Young generation of the build worker, MiB: 16 costs no measurable CPU against 32 on a 5,000-route
+ * build (cpu ratio 0.98–1.07) and keeps ~15–28 MiB less resident between builds.
+ */
+export const WORKER_YOUNG_MB = 16;
 /** Time one build may take, ms. */
 export const DEFAULT_BUILD_TIMEOUT_MS = 60_000;
 
@@ -46,9 +51,12 @@ export class WorkerBuilder {
   private stopped = false;
   /** Why the current worker is ending (an error, the time cap), told when it has exited. */
   private why: string | null = null;
-  /** Workers started, ever (1 + restarts); files parsed by the last build. */
+  /** Path → blob id of the files whose bytes the worker holds from the last request (not sent again). */
+  private held = new Map<string, string>();
+  /** Workers started, ever (1 + restarts); files parsed by the last build; bytes of file content sent with the last request. */
   starts = 0;
   lastParses = 0;
+  lastSentBytes = 0;
 
   constructor(private readonly opts: WorkerBuilderOptions) {}
 
@@ -95,7 +103,7 @@ export class WorkerBuilder {
       timer.unref();
       this.pending = { id, file: null, done: resolve, timer };
       const req: BuildRequest = {
-        id, files: snapshot.files,
+        id, files: this.wire(snapshot.files),
         ...(snapshot.missingPath !== undefined ? { missingPath: snapshot.missingPath } : {}),
         ...(snapshot.overCap ? { overCap: true } : {}),
       };
@@ -104,10 +112,27 @@ export class WorkerBuilder {
     }).then((d) => (d === RETRY && !retried ? this.buildOnce(snapshot, true) : d === RETRY ? tooComplex(null, 'the build worker lost its state twice') : d));
   }
 
+  /** The files to send: those whose bytes the worker holds (same path and id) go without them. */
+  private wire(files: readonly ManifestFile[]): WireFile[] {
+    let sent = 0;
+    const out = files.map((f): WireFile => {
+      if (f.content === undefined || f.id === undefined || this.held.get(f.path) !== f.id) {
+        sent += f.content?.length ?? 0;
+        return f;
+      }
+      const { content: _bytes, ...rest } = f;
+      return { ...rest, held: true };
+    });
+    this.held = new Map(files.flatMap((f) => (f.content !== undefined && f.id !== undefined ? [[f.path, f.id] as const] : [])));
+    this.lastSentBytes = sent;
+    return out;
+  }
+
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
+    this.held = new Map();
     const config: WorkerConfig = { compile: this.opts.compile, limits: this.opts.limits, cacheBytes: this.opts.cacheBytes ?? DEFAULT_CACHE_BYTES };
-    const w = spawnBuildWorker(config, { maxOldGenerationSizeMb: this.opts.heapMb ?? DEFAULT_WORKER_HEAP_MB, maxYoungGenerationSizeMb: 32 });
+    const w = spawnBuildWorker(config, { maxOldGenerationSizeMb: this.opts.heapMb ?? DEFAULT_WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB });
     this.starts += 1;
     this.assembler.reset();
     w.unref();
@@ -129,6 +154,10 @@ export class WorkerBuilder {
       return;
     }
     this.settle(p);
+    if (m.type === 'resend') {
+      this.held = new Map();
+      return p.done(RETRY);
+    }
     this.lastParses = m.parses;
     if (!m.ok) return p.done({ ok: false, resources: [], diagnostics: m.diagnostics });
     const against = m.delta.base === null ? null : this.assembler.last;
@@ -159,6 +188,7 @@ export class WorkerBuilder {
 
   private replace(w: Worker): void {
     this.worker = null;
+    this.held = new Map();
     this.why = null;
     this.assembler.reset();
     void w.terminate().catch(() => undefined);

@@ -5,10 +5,10 @@
  */
 import { diff } from '../diff/diff';
 import { ParseCache } from '../manifest/cache';
-import type { Resource } from '../manifest/types';
+import type { ManifestFile, Resource } from '../manifest/types';
 import { buildDesired } from '../model/desired';
 import type { Listener, RoutingTable } from '../model/types';
-import type { BuildRequest, TableDelta, WorkerConfig, WorkerMessage } from './protocol';
+import type { BuildRequest, TableDelta, WireFile, WorkerConfig, WorkerMessage } from './protocol';
 
 interface Good {
   readonly gen: number;
@@ -24,6 +24,8 @@ export class IncrementalBuild {
   readonly cache: ParseCache;
   private good: Good | null = null;
   private gen = 0;
+  /** The previous request's files with bytes, by path: what a `held` file refers to. */
+  private bytes = new Map<string, ManifestFile>();
 
   constructor(private readonly config: WorkerConfig) {
     this.cache = new ParseCache(config.cacheBytes);
@@ -42,6 +44,27 @@ export class IncrementalBuild {
   /** Forgets the last good table: the next build answers in full. */
   reset(): void {
     this.good = null;
+  }
+
+  /** The request with the bytes of its `held` files filled in from the previous request's; null when one is not there. */
+  withHeld(req: BuildRequest): BuildRequest | null {
+    const files = this.withBytes(req.files);
+    return files === null ? null : { ...req, files };
+  }
+
+  private withBytes(wire: readonly WireFile[]): ManifestFile[] | null {
+    const files: ManifestFile[] = [];
+    for (const { held, ...f } of wire) {
+      if (!held) {
+        files.push(f);
+        continue;
+      }
+      const had = this.bytes.get(f.path);
+      if (had?.content === undefined || had.id !== f.id) return null;
+      files.push({ ...f, content: had.content });
+    }
+    this.bytes = new Map(files.filter((f) => f.content !== undefined && f.id !== undefined).map((f) => [f.path, f]));
+    return files;
   }
 
   private advance(table: RoutingTable, resources: readonly Resource[]): TableDelta {

@@ -12,10 +12,13 @@ export interface WorkerConfig {
   readonly cacheBytes: number;
 }
 
+/** A file as sent: `held` = the worker has these bytes (same path and id) from the previous request, so they are not sent again. */
+export type WireFile = ManifestFile & { readonly held?: true };
+
 /** Main → worker: build this snapshot. */
 export interface BuildRequest {
   readonly id: number;
-  readonly files: readonly ManifestFile[];
+  readonly files: readonly WireFile[];
   readonly missingPath?: string;
   readonly overCap?: boolean;
 }
@@ -46,4 +49,6 @@ export interface TableDelta {
 export type WorkerMessage =
   | { readonly type: 'parsing'; readonly id: number; readonly file: string }
   | { readonly type: 'built'; readonly id: number; readonly ok: false; readonly diagnostics: readonly Diagnostic[]; readonly parses: number }
+  /** A `held` file the worker does not have (never expected): the request is sent again whole. */
+  | { readonly type: 'resend'; readonly id: number }
   | { readonly type: 'built'; readonly id: number; readonly ok: true; readonly diagnostics: readonly Diagnostic[]; readonly delta: TableDelta; readonly parses: number };

@@ -1,9 +1,10 @@
 /**
- * Starts the build worker from this package: dist/control/worker.js when compiled, and from
- * src/control/worker.ts (transpiled on load with the TypeScript compiler, a dev dependency) when the
- * code runs from sources, as under jest.
+ * Starts this package's worker threads (the build worker, the git thread): `<name>.js` when compiled,
+ * and `<name>.ts` (transpiled on load with the TypeScript compiler, a dev dependency) when the code
+ * runs from sources, as under jest.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 
@@ -43,8 +44,22 @@ require(require('node:worker_threads').workerData.entry);
 
 /** A new build worker with `data` as its workerData and the given heap limits. */
 export function spawnBuildWorker(data: object, resourceLimits: ResourceLimits): Worker {
-  const js = join(__dirname, 'worker.js');
+  return startThread(__dirname, 'worker', data, resourceLimits);
+}
+
+/** A worker thread running `<dir>/<name>.js` (or `.ts` from sources) with `data` as its workerData. */
+export function startThread(dir: string, name: string, data: object, resourceLimits: ResourceLimits = {}): Worker {
+  const js = join(dir, `${name}.js`);
   if (existsSync(js)) return new Worker(js, { workerData: data, resourceLimits, stdout: false, stderr: false });
-  const ts = join(__dirname, 'worker.ts');
-  return new Worker(TS_LOADER, { eval: true, workerData: { ...data, entry: ts }, resourceLimits });
+  return new Worker(TS_LOADER, { eval: true, workerData: { ...data, entry: join(dir, `${name}.ts`) }, resourceLimits });
+}
+
+/** Linux: renices the calling thread only (setpriority on its id, `/proc/thread-self` → `/proc/PID/task/TID`); elsewhere, or not allowed, nothing. */
+export function niceThisThread(nice: number): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) setPriority(tid, nice);
+  } catch {
+    // not Linux, or not allowed: the thread runs at the process's priority
+  }
 }

@@ -2,8 +2,11 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Replaces `<stateDir>/<name>` with `body` so a crash leaves either the old or the new file; throws on I/O failure. */
-export async function writeStateFile(stateDir: string, name: string, body: string): Promise<void> {
+/**
+ * Replaces `<stateDir>/<name>` with `body` so a crash leaves either the old or the new file; throws on
+ * I/O failure. `syncDir: false` leaves the folder's fsync to the caller (one for many files, `syncFolder`).
+ */
+export async function writeStateFile(stateDir: string, name: string, body: string | Uint8Array, opts: { syncDir?: boolean } = {}): Promise<void> {
   await mkdir(stateDir, { recursive: true });
   const path = join(stateDir, name);
   const tmp = `${path}.${process.pid}.tmp`;
@@ -15,6 +18,11 @@ export async function writeStateFile(stateDir: string, name: string, body: strin
     await fh.close();
   }
   await rename(tmp, path);
+  if (opts.syncDir !== false) await syncFolder(stateDir);
+}
+
+/** fsync of a folder: the renames into it survive a crash. */
+export async function syncFolder(stateDir: string): Promise<void> {
   const dir = await open(stateDir, 'r');
   try {
     await dir.sync();

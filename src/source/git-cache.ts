@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { GitRunner, notGitsVerdict } from './git-run';
+import { GitRunner, notGitsVerdict, type GitRunnerOptions } from './git-run';
 import { redact } from './redact';
 
 /**
@@ -29,10 +29,10 @@ export class GitCache {
   private readonly root: string;
   private broken = false;
 
-  constructor(stateDir: string, key: string, timeoutMs: number) {
+  constructor(stateDir: string, key: string, timeoutMs: number, run: GitRunnerOptions = {}) {
     this.root = resolve(stateDir, 'cache');
     this.dir = join(this.root, key);
-    this.git = new GitRunner(this.dir, this.root, timeoutMs);
+    this.git = new GitRunner(this.dir, this.root, timeoutMs, {}, run);
   }
 
   /** Marks the cache for re-creation on the next `ensure()`. */

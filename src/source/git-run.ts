@@ -1,10 +1,12 @@
 /**
- * The one thin wrapper that spawns git: every git process the Git source starts goes through here.
+ * The one thin wrapper that spawns git: every git process the Git source starts goes through here,
+ * started from the calling thread or, in a serving process, from the git thread (git-thread.ts).
  * Each runs in its own process group (a terminal's Ctrl-C does not reach it; tcpshift stops it, helpers
  * such as git-remote-http included), under a silence timeout and a total timeout; a failed spawn
  * (EMFILE, ENOENT, …) rejects like any other git failure and never escapes as an 'error' event.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 
 /** Environment names git reads that could redirect it; ambient ones are dropped. */
 const GUARDED_ENV = /^(git_.*|editor|pager|prefix|ssh_askpass|visual)$/i;
@@ -38,11 +40,33 @@ export function notGitsVerdict(err: unknown): boolean {
   return err instanceof GitInterrupted || err instanceof GitSpawnError;
 }
 
+/** Where one runner's git processes run and what they see: the bare repository, the folder, the environment. */
+export interface GitSpec {
+  readonly gitDir: string;
+  readonly cwd: string;
+  readonly timeoutMs: number;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Where a runner's git calls are started: in this thread, or on the process's git thread (git-thread.ts). */
+export interface GitExecutor {
+  run(args: readonly string[], input?: string): Promise<Buffer>;
+  stop(): Promise<void>;
+}
+
+/** How a runner starts git. */
+export interface GitRunnerOptions {
+  /**
+   * Where its git calls start (default: this thread). The serving process gives the git thread's
+   * (git-thread.ts): a spawn forks the whole process, a few ms at a serving process's size, which
+   * would stall the data plane.
+   */
+  readonly executor?: (spec: GitSpec) => GitExecutor;
+}
+
 /** Runs git against one bare repository (`GIT_DIR`), never discovering a repository from the cwd. */
 export class GitRunner {
-  private readonly env: Record<string, string>;
-  private readonly live = new Set<ChildProcess>();
-  private stopped = false;
+  private readonly exec: GitExecutor;
 
   /**
    * `gitDir`: the bare repository; `cwd`: an existing folder to run in; `timeoutMs`: kill a git silent
@@ -51,29 +75,44 @@ export class GitRunner {
    */
   constructor(
     readonly gitDir: string,
-    private readonly cwd: string,
-    private readonly timeoutMs: number,
+    cwd: string,
+    timeoutMs: number,
     extraEnv: Readonly<Record<string, string>> = {},
+    opts: GitRunnerOptions = {},
   ) {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !GUARDED_ENV.test(k)) env[k] = v;
-    this.env = { ...env, ...extraEnv, GIT_DIR: gitDir, GIT_TERMINAL_PROMPT: '0' };
+    const spec: GitSpec = { gitDir, cwd, timeoutMs, env: { ...env, ...extraEnv, GIT_DIR: gitDir, GIT_TERMINAL_PROMPT: '0' } };
+    this.exec = opts.executor ? opts.executor(spec) : new GitProcesses(spec);
   }
 
   /** Runs `git ...args` and returns stdout as text; rejects with git's output as the message. */
   async text(args: readonly string[]): Promise<string> {
-    return (await this.run(args)).toString('utf8');
+    return (await this.exec.run(args)).toString('utf8');
   }
 
   /** Runs `git cat-file --batch` with `input` on stdin and returns stdout as bytes. */
   async batch(input: string): Promise<Buffer> {
-    return this.run(['cat-file', '--batch'], input);
+    return this.exec.run(['cat-file', '--batch'], input);
   }
 
   /**
    * Stops every git running now (SIGTERM to its process group, SIGKILL after a second) and refuses new
    * calls; resolves once they have exited. Their callers see a cancellation (`wasCancelled`).
    */
+  stop(): Promise<void> {
+    return this.exec.stop();
+  }
+}
+
+/** Spawns one runner's git processes from the calling thread; `onGroup` hears each child's process group start and end. */
+export class GitProcesses implements GitExecutor {
+  private readonly live = new Set<ChildProcess>();
+  private stopped = false;
+
+  constructor(private readonly spec: GitSpec, private readonly onGroup: (pid: number, alive: boolean) => void = trackGroup, private readonly nice = 0) {}
+
+  /** See GitRunner.stop. */
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all([...this.live].map((child) => new Promise<void>((resolve) => {
@@ -84,14 +123,16 @@ export class GitRunner {
     })));
   }
 
-  private run(args: readonly string[], input?: string): Promise<Buffer> {
-    const what = `git ${args.find((a) => !a.startsWith('-')) ?? ''}`;
+  /** Runs `git ...args` (with `input` on stdin) and resolves with stdout; rejects with git's output, GitInterrupted or GitSpawnError. */
+  run(args: readonly string[], input?: string): Promise<Buffer> {
+    const what = callName(args);
     if (this.stopped) return Promise.reject(new GitInterrupted(`${what} not started: tcpshift is stopping`, 'cancelled'));
+    const { cwd, env, timeoutMs } = this.spec;
     return new Promise((resolve, reject) => {
       let child: ChildProcess;
       try {
         child = spawn('git', [...args], {
-          cwd: this.cwd, env: this.env, detached: true, windowsHide: true,
+          cwd, env, detached: true, windowsHide: true,
           stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         });
       } catch (err) {
@@ -109,8 +150,8 @@ export class GitRunner {
         if (err) reject(err);
         else resolve(value ?? Buffer.alloc(0));
       };
-      const silence = new Timer(this.timeoutMs, () => killGroup(child, 'timeout'));
-      const total = new Timer(this.timeoutMs * 10, () => killGroup(child, 'timeout'));
+      const silence = new Timer(timeoutMs, () => killGroup(child, 'timeout'));
+      const total = new Timer(timeoutMs * 10, () => killGroup(child, 'timeout'));
       const heard = (into: Buffer[]) => (chunk: Buffer) => { into.push(chunk); silence.restart(); };
       // A spawn that fails (EMFILE, ENOENT) emits 'error' and has no pid; a running one ends with 'close'.
       child.on('error', (err) => { if (child.pid === undefined) settle(spawnError(what, err)); });
@@ -119,17 +160,36 @@ export class GitRunner {
       child.stdin?.on('error', () => undefined); // git may exit before reading all input: its exit code says why
       if (input !== undefined) child.stdin?.end(input);
       this.live.add(child);
-      trackGroup(child);
+      const pid = child.pid;
+      if (pid !== undefined) {
+        this.onGroup(pid, true);
+        child.once('close', () => this.onGroup(pid, false));
+        if (this.nice > 0) lowerPriority(pid, this.nice);
+      }
       child.once('close', (code, signal) => {
         const stopped = stoppedBy.get(child);
         if (stopped === 'cancelled') return settle(new GitInterrupted(`${what} stopped: tcpshift is stopping`, 'cancelled'));
-        if (stopped === 'timeout') return settle(new GitInterrupted(`${what} timed out (silent for ${this.timeoutMs} ms, or running ${this.timeoutMs * 10} ms in all)`, 'timeout'));
+        if (stopped === 'timeout') return settle(new GitInterrupted(`${what} timed out (silent for ${timeoutMs} ms, or running ${timeoutMs * 10} ms in all)`, 'timeout'));
         if (code === 0) return settle(null, Buffer.concat(out));
         const text = Buffer.concat([...out, ...errOut]).toString('utf8').trim();
         settle(new Error(text || `${what} failed (${signal ? `signal ${signal}` : `exit code ${code}`})`));
       });
     });
   }
+}
+
+/** Renices a git child (and what it starts from then on, e.g. fetch's upload-pack); not allowed or gone: it runs as it is. */
+function lowerPriority(pid: number, nice: number): void {
+  try {
+    setPriority(pid, nice);
+  } catch {
+    // gone already, or not permitted
+  }
+}
+
+/** `git fetch` for `['fetch', '--verbose', …]`: how a call is named in messages. */
+export function callName(args: readonly string[]): string {
+  return `git ${args.find((a) => !a.startsWith('-')) ?? ''}`;
 }
 
 /** The text of whatever a git call threw, for matching and messages (not yet redacted). */
@@ -142,11 +202,13 @@ export function errorText(err: unknown): string {
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
 
-function trackGroup(child: ChildProcess): void {
-  const pid = child.pid;
-  if (pid === undefined) return;
+/** Records that the process group `pid` started (alive) or ended: groups alive when this process exits are killed. */
+export function trackGroup(pid: number, alive: boolean): void {
+  if (!alive) {
+    liveGroups.delete(pid);
+    return;
+  }
   liveGroups.add(pid);
-  child.once('close', () => liveGroups.delete(pid));
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => { for (const g of liveGroups) signalGroup(g, 'SIGKILL'); });

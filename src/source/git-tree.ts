@@ -5,16 +5,23 @@ import type { GitRunner } from './git-run';
 import { isManifestName, underSubPath } from './paths';
 import type { Snapshot } from './types';
 
+/** The bytes of blobs read before, by blob id: those are not asked of git again. */
+export type KnownBlobs = ReadonlyMap<string, Uint8Array>;
+
 /**
- * Reads every manifest entry of commit `revision` under `subPath` from the repository `git` runs in.
- * Rejects with git's message (or `bad object: …`, `missing blob …`); callers classify and wrap it.
+ * Reads every manifest entry of commit `revision` under `subPath` from the repository `git` runs in;
+ * only blobs not in `known` are read (`onRead` hears how many). Rejects with git's message (or
+ * `bad object: …`, `missing blob …`); callers classify and wrap it.
  */
-export async function readCommit(git: GitRunner, revision: string, subPath: string, limits: ReadLimits): Promise<Snapshot> {
+export async function readCommit(
+  git: GitRunner, revision: string, subPath: string, limits: ReadLimits, known: KnownBlobs = new Map(), onRead?: (blobs: number) => void,
+): Promise<Snapshot> {
   const paths = subPath ? ['--', subPath] : [];
   const listing = await git.text(['--literal-pathspecs', 'ls-tree', '-r', '-l', '-z', '--full-tree', revision, ...paths]);
   const entries = parseLsTree(listing);
   const picked = pick(entries, subPath, limits);
-  const wanted = picked.filter((p) => p.read);
+  const wanted = picked.filter((p) => p.read && !known.has(p.entry.object));
+  onRead?.(wanted.length);
   const out = parseBatch(await git.batch([revision, ...wanted.map((p) => p.entry.object)].join('\n') + '\n'));
   const [commit, ...blobs] = out;
   if (commit?.type !== 'commit' || !commit.content || blobs.length !== wanted.length) throw new Error('bad object: cat-file answer');
@@ -24,8 +31,8 @@ export async function readCommit(git: GitRunner, revision: string, subPath: stri
     if (!blob?.content || blob.type !== 'blob') throw new Error(`missing blob ${p.entry.object}`);
     contents.set(p.entry, blob.content);
   });
-  const files = picked.map(({ entry, file }): ManifestFile => {
-    const content = contents.get(entry);
+  const files = picked.map(({ entry, file, read }): ManifestFile => {
+    const content = contents.get(entry) ?? (read ? known.get(entry.object) : undefined);
     return content ? { ...file, content, id: entry.object } : file;
   });
   const missing = subPath !== '' && entries.length === 0;

@@ -8,6 +8,7 @@ import { cacheKey, GitCache, looksCorrupt } from './git-cache';
 import { dubiousHint, dubiousPath, missingBranchHint, missingPathHint, noCommitsHint, noSuchRepoHint, notRepoHint } from './git-hints';
 import { gitDirOf, localRepoPath, refWatch } from './git-local';
 import { errorText, notGitsVerdict } from './git-run';
+import { onGitThread } from './git-thread';
 import { readCommit } from './git-tree';
 import { normalizeSubPath } from './paths';
 import { CommitVerifier, type VerifyOptions } from './verify';
@@ -30,6 +31,8 @@ export interface GitSourceOptions {
   readonly timeoutMs?: number;
   /** Apply only commits git verifies against these keys (`--verify-signatures`). */
   readonly verify?: VerifyOptions;
+  /** Start git from the git thread (git-thread.ts), never from the calling one (default true: a serving process must not fork). */
+  readonly gitThread?: boolean;
 }
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -50,6 +53,10 @@ export class GitSource implements Source {
   private queue: Promise<unknown> = Promise.resolve();
   /** The last revision whose missing `--path` was explained in the log (once per revision). */
   private hintedRevision: string | null = null;
+  /** The bytes of the last read's blobs, by id: a commit touching one file reads one blob. */
+  private known: Map<string, Uint8Array> = new Map();
+  /** Blobs read from git, ever (tests). */
+  blobsRead = 0;
 
   /** Throws (a plain Error, at start-up) on an unusable branch name or a sub-path leaving the repository. */
   constructor(opts: GitSourceOptions) {
@@ -62,8 +69,9 @@ export class GitSource implements Source {
     this.local = localRepoPath(opts.repo);
     // A local path is fetched by absolute path: git runs in the cache, not in our working directory.
     this.repo = this.local !== null && !/^file:\/\//i.test(opts.repo) ? this.local : opts.repo;
-    this.cache = new GitCache(opts.stateDir, cacheKey(this.repo), opts.timeoutMs ?? 60_000);
-    this.verifier = opts.verify ? new CommitVerifier(opts.verify, opts.stateDir, this.cache.dir, opts.timeoutMs ?? 60_000) : null;
+    const run = opts.gitThread === false ? {} : { executor: onGitThread };
+    this.cache = new GitCache(opts.stateDir, cacheKey(this.repo), opts.timeoutMs ?? 60_000, run);
+    this.verifier = opts.verify ? new CommitVerifier(opts.verify, opts.stateDir, this.cache.dir, opts.timeoutMs ?? 60_000, run) : null;
   }
 
   /** e.g. `git https://***@host/org/repo.git branch main path deploy`. */
@@ -177,7 +185,7 @@ export class GitSource implements Source {
     if (!SHA.test(revision)) throw new FetchError(`not a commit id: ${JSON.stringify(revision.slice(0, 80))}`);
     let snap: Snapshot;
     try {
-      snap = await readCommit(this.cache.git, revision, this.subPath, this.limits);
+      snap = await readCommit(this.cache.git, revision, this.subPath, this.limits, this.known, (n) => { this.blobsRead += n; });
     } catch (err) {
       const text = errorText(err);
       if (notGitsVerdict(err)) throw new FetchError(`read of ${revision} from ${this.describe()} failed: ${redact(text)}`);
@@ -185,6 +193,7 @@ export class GitSource implements Source {
       if (looksCorrupt(text) || !(await this.cache.healthy())) this.cache.markBroken();
       throw new FetchError(`read of ${revision} from ${this.describe()} failed: ${summary(text)}`);
     }
+    this.known = new Map(snap.files.flatMap((f) => (f.content && f.id ? [[f.id, f.content] as const] : [])));
     if (this.verifier !== null) snap = await this.verified(snap);
     if (snap.missingPath !== undefined && this.hintedRevision !== revision) {
       // The reconciler rejects it (PATH_NOT_FOUND); say once per revision which folders the commit does have.

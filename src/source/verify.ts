@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Codes, type Diagnostic } from '../errors';
-import { errorText, GitRunner } from './git-run';
+import { errorText, GitRunner, type GitRunnerOptions } from './git-run';
 
 /** Which kind of signature a commit must carry. */
 export type SignatureMode = 'ssh' | 'openpgp';
@@ -76,9 +76,10 @@ export class CommitVerifier {
     stateDir: string,
     gitDir: string,
     timeoutMs: number,
+    run: GitRunnerOptions = {},
   ) {
     this.home = resolve(stateDir, 'gnupg');
-    this.git = new GitRunner(gitDir, resolve(stateDir), timeoutMs, { GNUPGHOME: this.home });
+    this.git = new GitRunner(gitDir, resolve(stateDir), timeoutMs, { GNUPGHOME: this.home }, run);
   }
 
   /** Git's verdict on `revision`; rejects (git or gpg failed to run, keys unreadable) with a message: retry later. */

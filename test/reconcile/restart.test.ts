@@ -103,5 +103,5 @@ test.each([
   expect(await app.reconciler.trigger('test')).toMatchObject({ revision: f.repo.sha(), outcome: 'applied' });
   expect(await split(f.ports.gateway)).toEqual({ one: 8, two: 2 });
   expect(existsSync(join(f.state, 'applied.json'))).toBe(true);
-  expect(JSON.parse(readFileSync(join(f.state, 'applied.json'), 'utf8'))).toMatchObject({ version: 1, revision: f.repo.sha() });
+  expect(JSON.parse(readFileSync(join(f.state, 'applied.json'), 'utf8'))).toMatchObject({ version: 2, revision: f.repo.sha() });
 });
