@@ -42,3 +42,10 @@ export function resetPending(s: net.Socket): NodeJS.ErrnoException | null {
   const code = binding.errorName(-errno);
   return Object.assign(new Error(`read ${code}`), { code });
 }
+
+/** Bytes waiting unread in the kernel for `s` (SIOCINQ through the addon); 0 when it cannot tell. */
+export function unreadBytes(s: net.Socket): number {
+  const binding = socketOptions();
+  const fd = fdOf(s);
+  return binding === null || fd === undefined || fd < 0 ? 0 : binding.unread(fd);
+}
