@@ -71,6 +71,44 @@ describe.each(paths)('maxConnectionDuration (%s data path)', (dataPath) => {
     expect(received).toBe(dest(proxy, 'v1').bytesSent);
     expect(received).toBeGreaterThan(0);
   });
+
+  test('a gentle close: FIN to both peers, what the client writes afterwards is dropped, a connection whose peers stay open is destroyed after the grace time', async () => {
+    let upstreamGot = '';
+    let upstreamEnded = false;
+    const upstream = await h.server((s) => {
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => {
+        upstreamGot += d;
+        s.write(`up ${d}`);
+      });
+      s.on('end', () => { upstreamEnded = true; }); // and stays open: allowHalfOpen
+    }, { allowHalfOpen: true });
+    const port = await freePort();
+    const proxy = h.proxy({ dataPath });
+    await proxy.swap(tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: upstream }], policy: { maxConnectionDurationMs: 300 } }] }] }));
+    const client = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    client.setEncoding('utf8');
+    client.on('error', () => undefined);
+    h.defer(async () => { client.destroy(); });
+    let got = '';
+    let ended = false;
+    client.on('data', (d: string) => { got += d; });
+    client.on('end', () => {
+      ended = true;
+      client.write('late\n'); // after the proxy's FIN: dropped, never reaches the upstream
+    });
+    client.write('first\n');
+    await waitFor(() => got === 'up first\n');
+    await waitFor(() => ended && upstreamEnded, 5000, 'both FINs');
+    expect(dest(proxy, 'v1').expired).toBe(1);
+    // Both peers keep their side open: the proxy holds the connection for the grace time, then lets go.
+    expect(dest(proxy, 'v1').closed).toBe(0);
+    expect(proxy.snapshot().activeConnections).toBe(1);
+    await waitFor(() => dest(proxy, 'v1').closed === 1, 15_000, 'destroyed after the grace time');
+    expect(proxy.snapshot().activeConnections).toBe(0);
+    expect(upstreamGot).toBe('first\n');
+    expect(got).toBe('up first\n');
+  });
 });
 
 describe.each(paths)('stickiness sourceIP (%s data path)', (dataPath) => {

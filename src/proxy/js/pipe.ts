@@ -13,7 +13,7 @@ import * as net from 'node:net';
 import { unixPath } from '../../model/address';
 import type { DestinationRuntime } from '../runtime';
 import { RoutedConnection, type ConnectionHost } from '../routed';
-import { applyKeepalive, resetPending, unreadBytes } from './socket-options';
+import { applyKeepalive, finishNow, resetPending, unreadBytes } from './socket-options';
 
 const CONN = Symbol('tcpshift.connection');
 type Tagged = net.Socket & { [CONN]?: Connection | undefined };
@@ -87,6 +87,7 @@ export class Connection extends RoutedConnection {
       leg.off('data', onData);
       leg.on('data', discard);
       leg.resume();
+      finishNow(leg);
       leg.end();
     }
     return true;

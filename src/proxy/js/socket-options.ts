@@ -49,3 +49,15 @@ export function unreadBytes(s: net.Socket): number {
   const fd = fdOf(s);
   return binding === null || fd === undefined || fd < 0 ? 0 : binding.unread(fd);
 }
+
+/**
+ * Sends `s`'s FIN now, through the addon (end() sends it an event-loop turn later, and whatever the
+ * peer writes meanwhile is dropped by a gentle close); only for a socket with nothing queued. The
+ * end() that follows finds it done. False when it cannot (no addon, queued bytes).
+ */
+export function finishNow(s: net.Socket): boolean {
+  const binding = socketOptions();
+  const fd = fdOf(s);
+  if (binding === null || fd === undefined || fd < 0 || s.writableLength > 0) return false;
+  return binding.finishWrite(fd) === 0;
+}

@@ -306,6 +306,14 @@ napi_value UnreadJs(napi_env env, napi_callback_info info) {
   return Num(env, n);
 }
 
+// finishWrite(fd) → 0 or a negative errno: shutdown(SHUT_WR) now on socket `fd` of this process (a
+// FIN at once; Node's end() sends it an event-loop turn later). Only for a socket with nothing queued.
+napi_value FinishWriteJs(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!Args(env, info, 1, argv)) return nullptr;
+  return Num(env, shutdown(static_cast<int>(ArgNum(env, argv[0])), SHUT_WR) < 0 ? -errno : 0);
+}
+
 // errorName(code) → 'ECONNREFUSED' for -ECONNREFUSED, etc.
 napi_value ErrorName(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -435,6 +443,7 @@ napi_value ModuleInit(napi_env env, napi_value exports) {
       {"activity", nullptr, ActivityJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"peer", nullptr, PeerJs, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unread", nullptr, UnreadJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"finishWrite", nullptr, FinishWriteJs, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_set_named_property(env, exports, "constants", Constants(env));

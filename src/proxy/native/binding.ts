@@ -59,6 +59,8 @@ export interface NativeBinding {
   peer(id: number): string | null;
   /** Bytes waiting unread in socket `fd` of this process (SIOCINQ). */
   unread(fd: number): number;
+  /** shutdown(SHUT_WR) now on socket `fd` of this process (nothing may be queued on it); 0 or a negative errno. */
+  finishWrite(fd: number): number;
   /** `ECONNREFUSED` for the libuv code of connection refused, etc. */
   errorName(code: number): string;
   /** Sets SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT on socket `fd` of this process; 0 or a negative errno. */
