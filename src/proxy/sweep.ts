@@ -1,10 +1,12 @@
 /**
  * The connection sweep: one timer for the whole proxy (no timer per connection) that every
  * SWEEP_INTERVAL_MS closes connections past their destination's maxConnectionDuration and, on
- * listeners whose route asks for `connections.rebalance`, samples each connection's byte counters
- * (a change since the last sweep = active) and performs what src/proxy/rebalance.ts plans. Idle
- * closes are checked once more after the event loop has read what already arrived (setImmediate),
- * so a connection whose request is in the kernel's buffer is not taken for idle.
+ * listeners whose route asks for `connections.rebalance`, samples each connection's activity (byte
+ * counters on the JS path, the addon's stamps on the native one: a change since the last sweep =
+ * active) and performs what src/proxy/rebalance.ts plans. Idle closes are checked once more after
+ * the event loop has read what already arrived (setImmediate), and the connection itself refuses
+ * (shut(true) is false) while bytes are owed or unread in the kernel, so a connection whose request
+ * is on its way in is not taken for idle.
  */
 import type { Logger } from 'pino';
 import type { ConnectionPolicy, RoutingTable } from '../model/types';

@@ -14,7 +14,7 @@ export interface NativeConstants {
   readonly EV_CONNECTED: number;
   /** a = libuv error code. */
   readonly EV_CONNECT_FAILED: number;
-  /** a = bytes received from the client, b = bytes sent to it. */
+  /** a = bytes received from the client, b = bytes taken for it from the upstream (as the JS path's bytesWritten, queued ones included). */
   readonly EV_CLOSED: number;
   /** id = listener id, a = libuv error code, b = waiting connections shed. */
   readonly EV_ACCEPT_ERROR: number;

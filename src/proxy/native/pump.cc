@@ -8,7 +8,8 @@
 // (backpressure). A FIN is passed on with shutdown(SHUT_WR) once nothing is left to write (half-
 // close); when the second direction ends too, both sockets are closed. A reset or an error on one
 // leg is passed on as a reset to the other (SO_LINGER {1, 0}), so a client can tell a stream cut
-// short from a complete one; the idle timeout or destroy() close both legs plainly. Sockets leave
+// short from a complete one; the idle timeout or destroy() close both legs plainly, shut() gently
+// (activity.cc). Sockets leave
 // the epoll set before they are closed; closed connections are freed from the timer's close
 // callback, after the epoll batch that may still mention them.
 #include <errno.h>
