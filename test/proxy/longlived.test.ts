@@ -160,6 +160,27 @@ describe.each(paths)('stickiness sourceIP (%s data path)', (dataPath) => {
     expect(new Set(first.values())).toEqual(new Set(['a', 'b', 'c']));
   });
 
+  test('an IPv6 client address is known too: every connection from ::1 reaches the same endpoint, nothing warned', async () => {
+    const eps = [await h.echo('a'), await h.echo('b'), await h.echo('c')];
+    const port = await freePort('::1');
+    const logs = captureLogs('warn');
+    const proxy = h.proxy({ dataPath, logger: logs.log });
+    await proxy.swap(tableOf({ listeners: [{ address: '::1', port, destinations: [{ endpoints: eps.map((p) => ({ port: p })), policy: { loadBalancer: 'SOURCE_IP_HASH' } }] }] }));
+    const seen = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const s = net.connect({ host: '::1', port });
+        s.setEncoding('utf8');
+        s.on('error', reject);
+        s.on('data', (d: string) => { s.destroy(); resolve(d.split(' ')[0]!); });
+        s.write('hi\n');
+      });
+      seen.add(reply);
+    }
+    expect(seen.size).toBe(1);
+    expect(logs.lines.filter((l) => String(l.msg).startsWith('client address unknown'))).toEqual([]);
+  });
+
   test('failover: with the hashed endpoint down, the client reaches the next one by the same hash', async () => {
     const live = await h.echo('live');
     const dead = await freePort();
