@@ -4,7 +4,8 @@
  * swap to 50/50 — the table a commit compiles to — with `connections.rebalance` on, and again
  * with it off. Measured: time until the active split is within ±5 points of 50/50, messages lost
  * (sent and never answered), messages in flight when their connection closed (each is resent on
- * the new connection), and connections closed. The data path follows TCPSHIFT_NATIVE as `tcpshift
+ * the new connection), and connections closed. Both data paths, one after the other (only the
+ * JavaScript one when the addon is not built or TCPSHIFT_NATIVE=0, as for `tcpshift
  * run` does. The clients run on a worker thread (their own event loop, as separate clients would).
  */
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { withConnectionPolicies } from '../src/model/connections';
 import { deepFreeze } from '../src/model/freeze';
 import { DEFAULT_POLICY, type ConnectionPolicy, type RoutingTable } from '../src/model/types';
 import { startEcho } from '../src/echo/server';
+import { nativeBinding } from '../src/proxy/native/binding';
 import { TcpProxy } from '../src/proxy/proxy';
 import type { ClientTotals } from './longlived-clients';
 import { freePorts, sleep } from './net';
@@ -54,10 +56,10 @@ function table(port: number, v1: number, v2: number, w1: number, w2: number): Ro
   }] });
 }
 
-async function runOnce(o: LonglivedOptions, rebalance: boolean, log: (m: string) => void): Promise<LonglivedRun> {
+async function runOnce(o: LonglivedOptions, rebalance: boolean, dataPath: 'native' | 'js', log: (m: string) => void): Promise<LonglivedRun> {
   const [v1, v2] = await Promise.all([startEcho([0], 'one'), startEcho([0], 'two')]);
   const [port] = await freePorts(1);
-  const proxy = new TcpProxy({ logger: pino({ level: 'silent' }), maxConnections: o.clients * 4 });
+  const proxy = new TcpProxy({ logger: pino({ level: 'silent' }), maxConnections: o.clients * 4, dataPath });
   const policy = { ...o.policy, rebalance };
   const at = (w1: number, w2: number) => withConnectionPolicies(table(port!, v1.ports[0]!, v2.ports[0]!, w1, w2), () => policy);
   const worker = new Worker(join(__dirname, 'longlived-clients.js'), { workerData: { port, clients: o.clients } });
@@ -113,9 +115,12 @@ async function runOnce(o: LonglivedOptions, rebalance: boolean, log: (m: string)
   }
 }
 
-/** Both runs: rebalance on, then off. */
+/** Rebalance on, then off, on each data path (native first, when the addon is built). */
 export async function measureLonglived(o: LonglivedOptions, log: (m: string) => void): Promise<LonglivedResult> {
-  const runs = [await runOnce(o, true, log), await runOnce({ ...o, watchS: Math.min(o.watchS, 10) }, false, log)];
+  const runs: LonglivedRun[] = [];
+  for (const path of nativeBinding() !== null ? (['native', 'js'] as const) : (['js'] as const)) {
+    runs.push(await runOnce(o, true, path, log), await runOnce({ ...o, watchS: Math.min(o.watchS, 10) }, false, path, log));
+  }
   return { policy: o.policy, runs };
 }
 

@@ -1,5 +1,7 @@
 /** Renders the `/status` JSON for people (`tcpshift status`). Pure. */
 import { formatPercent } from '../diff/render';
+import { formatDuration } from '../duration';
+import type { ConnectionPolicy } from '../model/types';
 import { formatDiagnostic } from '../errors';
 import type { ListenerSnapshot, ProxySnapshot } from '../proxy/snapshot';
 import type { RolloutStatus } from '../reconcile/rollout-state';
@@ -58,11 +60,15 @@ export function renderStatus(s: StatusDocument): string[] {
   for (const l of s.listeners) {
     const seen = l.route.observedConnections ?? 0;
     lines.push(`  ${entryText(l)}  gateway ${l.gateway}  route ${l.route.virtualService} ${sectionOf(l)}[${l.route.rule}]  observed over the last ${seen} new connection${seen === 1 ? '' : 's'}`);
+    const governed = l.route.connections ?? null;
+    if (governed !== null) lines.push(`    connections: ${connectionPolicy(governed)}; ${l.route.activeConnections ?? 0} open`);
     for (const d of l.route.destinations) {
       const eps = d.endpoints.map((e) => `${e.key} (${e.ejected ? 'ejected, ' : ''}${e.active} active)`).join(', ');
       const observed = d.observedPercent === null || d.observedPercent === undefined ? '-' : formatPercent(d.observedPercent);
-      lines.push(`    ${d.host} ${d.subset ?? '-'}:${d.port}  weight ${d.weight} (${formatPercent(d.percent)})  observed ${observed}  active ${d.active}  opened ${d.opened}  endpoints ${eps || 'none'}`);
+      const share = governed !== null ? `  ${activeShare(d.activePercent ?? null, d.listenerActive ?? 0)}` : '';
+      lines.push(`    ${d.host} ${d.subset ?? '-'}:${d.port}  weight ${d.weight} (${formatPercent(d.percent)})${share}  observed ${observed}  active ${d.active}  opened ${d.opened}  endpoints ${eps || 'none'}`);
     }
+    for (const d of l.route.draining ?? []) lines.push(`    draining ${d.service} ${d.version}  ${activeShare(d.activePercent, d.listenerActive)}`);
   }
   const errors = s.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) {
@@ -74,4 +80,17 @@ export function renderStatus(s: StatusDocument): string[] {
     for (const c of s.lastChanges) lines.push(`  ${c}`);
   }
   return lines;
+}
+
+/** `rebalance, at most 10 closes/s, idle 1s, drainAfter 5m, stickiness sourceIP`. */
+function connectionPolicy(p: ConnectionPolicy): string {
+  const parts = [p.rebalance ? `rebalance, at most ${p.maxClosesPerSecond} closes/s, idle ${formatDuration(p.closeWhenIdleForMs)}` : 'no rebalance'];
+  if (p.drainAfterMs > 0) parts.push(`drainAfter ${formatDuration(p.drainAfterMs)}`);
+  if (p.stickiness !== 'none') parts.push(`stickiness ${p.stickiness}`);
+  return parts.join(', ');
+}
+
+/** A destination's share of its listener's open connections: `active share 48% of 12 open`. */
+function activeShare(percent: number | null, open: number): string {
+  return `active share ${percent === null ? '-' : formatPercent(percent)} of ${open} open`;
 }

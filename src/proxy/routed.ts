@@ -1,6 +1,6 @@
 /**
- * What every proxied connection does whatever moves its bytes (Node sockets in pipe.ts, the native
- * addon in native-pipe.ts): pick an endpoint of its destination, fall over to another after a
+ * What every proxied connection does whatever moves its bytes (Node sockets in js/pipe.ts, the
+ * native addon in native/transport.ts): pick an endpoint of its destination, fall over to another after a
  * failed connect (bounded, skipping ejected ones), and keep the counters and outlier state.
  */
 import type { Logger } from 'pino';
@@ -83,25 +83,22 @@ export abstract class RoutedConnection implements ProxiedConnection {
     return this.open;
   }
 
-  /** Bytes moved either way so far, or null when the data path cannot tell without a syscall (native). */
-  activity(): number | null {
-    return null;
-  }
+  /**
+   * A number that changes whenever bytes move either way, read without a syscall (bytes moved on the
+   * JS path, the last-activity stamp on the native one); null when the data path cannot tell.
+   */
+  abstract activity(): number | null;
 
   /** True while bytes wait to be written on either leg. */
-  pending(): boolean {
-    return false;
-  }
+  abstract pending(): boolean;
 
   /**
-   * Closes the connection the gentle way (maxConnectionDuration, rebalancing): what was read is
-   * written, then both halves are shut. Returns false when this data path can only destroy (the
-   * native one, for now: see README "Long-lived connections").
+   * Closes the connection the gentle way (maxConnectionDuration, rebalancing, drain): what was read
+   * is written, then both halves get a FIN and later input is dropped. With `onlyIfQuiet` (idle
+   * closes) it does nothing and returns false while bytes are owed or wait unread in the kernel;
+   * otherwise true.
    */
-  shut(): boolean {
-    this.destroy();
-    return false;
-  }
+  abstract shut(onlyIfQuiet: boolean): boolean;
 
   /** Counts the connection as assigned to its destination. */
   protected started(): void {

@@ -1,10 +1,12 @@
 /**
  * The connection sweep: one timer for the whole proxy (no timer per connection) that every
  * SWEEP_INTERVAL_MS closes connections past their destination's maxConnectionDuration and, on
- * listeners whose route asks for `connections.rebalance`, samples each connection's byte counters
- * (a change since the last sweep = active) and performs what src/proxy/rebalance.ts plans. Idle
- * closes are checked once more after the event loop has read what already arrived (setImmediate),
- * so a connection whose request is in the kernel's buffer is not taken for idle.
+ * listeners whose route asks for `connections.rebalance`, samples each connection's activity (byte
+ * counters on the JS path, the addon's stamps on the native one: a change since the last sweep =
+ * active) and performs what src/proxy/rebalance.ts plans. Idle closes are checked once more after
+ * the event loop has read what already arrived (setImmediate), and the connection itself refuses
+ * (shut(true) is false) while bytes are owed or unread in the kernel, so a connection whose request
+ * is on its way in is not taken for idle.
  */
 import type { Logger } from 'pino';
 import type { ConnectionPolicy, RoutingTable } from '../model/types';
@@ -40,7 +42,6 @@ export class Sweeper {
   private readonly limiters = new Map<string, CloseLimiter>();
   /** Per listener: draining destination key → since when (ms). */
   private readonly draining = new Map<string, Map<string, number>>();
-  private readonly warned = new Set<string>();
 
   constructor(private readonly host: SweepHost) {}
 
@@ -97,7 +98,6 @@ export class Sweeper {
     const lr = rt.listeners.get(key);
     const policy = lr?.listener.route.connections;
     if (lr === undefined || policy === undefined || !policy.rebalance) return null;
-    if (this.host.dataPath === 'native') this.warnOnce('rebalance-idle', 'rebalance: the native data path cannot tell idle connections; only drainAfter closes apply');
     const g: Group = { lr, policy, conns: [] };
     groups.set(key, g);
     return g;
@@ -129,14 +129,14 @@ export class Sweeper {
       idle.forEach((p, i) => {
         const c = p.conn;
         if (c.shutAt >= 0 || !this.host.conns.has(c) || c.activity() !== sampled[i] || c.pending()) return;
-        lim.record(now);
-        this.close(c, p.reason, now);
+        if (this.close(c, p.reason, now, true)) lim.record(now);
       });
     });
   }
 
-  /** Closes `c` gently and counts it. */
-  private close(c: RoutedConnection, reason: CloseReason, now: number): void {
+  /** Closes `c` gently and counts it; with `onlyIfQuiet`, only if no byte is owed or waits unread (else false). */
+  private close(c: RoutedConnection, reason: CloseReason, now: number, onlyIfQuiet = false): boolean {
+    if (!c.shut(onlyIfQuiet)) return false;
     c.shutAt = now;
     const counter = c.destination.counter;
     if (reason === 'expired') counter.expired++;
@@ -145,13 +145,7 @@ export class Sweeper {
     if (log.isLevelEnabled('debug')) {
       log.debug({ listener: c.listenerKey, destination: c.destination.destination.key, reason, ageMs: Math.round(now - c.since), idleMs: Math.round(now - c.activeAt), atMs: now }, 'connection closed by the proxy');
     }
-    if (!c.shut()) this.warnOnce('destroy', 'the native data path closes without flushing: maxConnectionDuration and rebalancing destroy both legs at once');
-  }
-
-  private warnOnce(key: string, msg: string): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    this.host.log.warn({ dataPath: this.host.dataPath }, msg);
+    return true;
   }
 }
 

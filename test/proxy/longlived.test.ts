@@ -1,6 +1,6 @@
 /**
- * maxConnectionDuration and sticky picks on real loopback sockets: expiry on both data paths (the
- * JS path flushes, the native one says once that it cannot), clients from 127.0.0.2–127.0.0.254
+ * maxConnectionDuration and sticky picks on real loopback sockets, on both data paths: expiry
+ * (every byte the proxy took is flushed before the FIN), clients from 127.0.0.2–127.0.0.254
  * staying on their version as its share grows, and consistentHash.useSourceIp inside a subset.
  */
 import * as net from 'node:net';
@@ -45,36 +45,73 @@ describe.each(paths)('maxConnectionDuration (%s data path)', (dataPath) => {
     expect(dest(proxy, 'v2').expired).toBe(0);
     expect(proxy.snapshot().listeners.find((l) => l.port === a)!.route.destinations[0]!.expired).toBe(1);
     expect(await kept.send('still')).toBe('two still');
-    const warned = logs.lines.filter((l) => String(l.msg).includes('native data path closes without flushing'));
-    expect(warned).toHaveLength(dataPath === 'native' ? 1 : 0);
+    expect(logs.lines.filter((l) => String(l.msg).includes('closes without flushing'))).toEqual([]);
+  });
+
+  test('an expired connection gets every byte the proxy had taken for it before the FIN', async () => {
+    const blob = Buffer.alloc(8 << 20, 120);
+    const upstream = await h.server((s) => s.write(blob));
+    const port = await freePort();
+    const proxy = h.proxy({ dataPath });
+    await proxy.swap(tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: upstream }], policy: { maxConnectionDurationMs: 200 } }] }] }));
+    const client = net.connect({ host: '127.0.0.1', port });
+    client.on('error', () => undefined);
+    h.defer(async () => { client.destroy(); });
+    client.pause();
+    await waitFor(() => dest(proxy, 'v1').expired === 1);
+    let received = 0;
+    const ended = new Promise<boolean>((resolve) => {
+      client.on('end', () => resolve(true));
+      client.on('close', () => resolve(false));
+    });
+    client.on('data', (d: Buffer) => { received += d.length; });
+    client.resume();
+    expect(await ended).toBe(true); // a FIN, not a reset
+    await waitFor(() => dest(proxy, 'v1').closed === 1);
+    expect(received).toBe(dest(proxy, 'v1').bytesSent);
+    expect(received).toBeGreaterThan(0);
+  });
+
+  test('a gentle close: FIN to both peers, what the client writes afterwards is dropped, a connection whose peers stay open is destroyed after the grace time', async () => {
+    let upstreamGot = '';
+    let upstreamEnded = false;
+    const upstream = await h.server((s) => {
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => {
+        upstreamGot += d;
+        s.write(`up ${d}`);
+      });
+      s.on('end', () => { upstreamEnded = true; }); // and stays open: allowHalfOpen
+    }, { allowHalfOpen: true });
+    const port = await freePort();
+    const proxy = h.proxy({ dataPath });
+    await proxy.swap(tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: upstream }], policy: { maxConnectionDurationMs: 300 } }] }] }));
+    const client = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    client.setEncoding('utf8');
+    client.on('error', () => undefined);
+    h.defer(async () => { client.destroy(); });
+    let got = '';
+    let ended = false;
+    client.on('data', (d: string) => { got += d; });
+    client.on('end', () => {
+      ended = true;
+      client.write('late\n'); // after the proxy's FIN: dropped, never reaches the upstream
+    });
+    client.write('first\n');
+    await waitFor(() => got === 'up first\n');
+    await waitFor(() => ended && upstreamEnded, 5000, 'both FINs');
+    expect(dest(proxy, 'v1').expired).toBe(1);
+    // Both peers keep their side open: the proxy holds the connection for the grace time, then lets go.
+    expect(dest(proxy, 'v1').closed).toBe(0);
+    expect(proxy.snapshot().activeConnections).toBe(1);
+    await waitFor(() => dest(proxy, 'v1').closed === 1, 15_000, 'destroyed after the grace time');
+    expect(proxy.snapshot().activeConnections).toBe(0);
+    expect(upstreamGot).toBe('first\n');
+    expect(got).toBe('up first\n');
   });
 });
 
-test('JS path: an expired connection gets every byte the proxy had taken for it before the FIN', async () => {
-  const blob = Buffer.alloc(8 << 20, 120);
-  const upstream = await h.server((s) => s.write(blob));
-  const port = await freePort();
-  const proxy = h.proxy({ dataPath: 'js' });
-  await proxy.swap(tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: upstream }], policy: { maxConnectionDurationMs: 200 } }] }] }));
-  const client = net.connect({ host: '127.0.0.1', port });
-  client.on('error', () => undefined);
-  h.defer(async () => { client.destroy(); });
-  client.pause();
-  await waitFor(() => dest(proxy, 'v1').expired === 1);
-  let received = 0;
-  const ended = new Promise<boolean>((resolve) => {
-    client.on('end', () => resolve(true));
-    client.on('close', () => resolve(false));
-  });
-  client.on('data', (d: Buffer) => { received += d.length; });
-  client.resume();
-  expect(await ended).toBe(true); // a FIN, not a reset
-  await waitFor(() => dest(proxy, 'v1').closed === 1);
-  expect(received).toBe(dest(proxy, 'v1').bytesSent);
-  expect(received).toBeGreaterThan(0);
-});
-
-describe('stickiness sourceIP', () => {
+describe.each(paths)('stickiness sourceIP (%s data path)', (dataPath) => {
   function sticky(port: number, v1: number, v2: number, w1: number, w2: number) {
     const t = tableOf({ listeners: [{ port, destinations: [
       { subset: 'v1', weight: w1, endpoints: [{ port: v1 }] },
@@ -86,7 +123,7 @@ describe('stickiness sourceIP', () => {
   test('253 client addresses: each lands where the hash says, and moving v2 20 → 50 % only moves clients from v1 to v2', async () => {
     const [v1, v2] = [await h.echo('one'), await h.echo('two')];
     const port = await freePort();
-    const proxy = h.proxy({ dataPath: 'js' });
+    const proxy = h.proxy({ dataPath });
     const table20 = sticky(port, v1, v2, 80, 20);
     await proxy.swap(table20);
     const keys = table20.listeners[0]!.route.destinations.map((d) => d.key);
@@ -115,7 +152,7 @@ describe('stickiness sourceIP', () => {
   test('consistentHash.useSourceIp: one address always reaches the same endpoint of the subset; addresses spread over all', async () => {
     const eps = [await h.echo('a'), await h.echo('b'), await h.echo('c')];
     const port = await freePort();
-    const proxy = h.proxy({ dataPath: 'js' });
+    const proxy = h.proxy({ dataPath });
     await proxy.swap(tableOf({ listeners: [{ port, destinations: [{ endpoints: eps.map((p) => ({ port: p })), policy: { loadBalancer: 'SOURCE_IP_HASH' } }] }] }));
     const first = new Map<string, string>();
     for (const a of ADDRESSES.slice(0, 60)) first.set(a, await versionFrom(port, a));
@@ -123,26 +160,33 @@ describe('stickiness sourceIP', () => {
     expect(new Set(first.values())).toEqual(new Set(['a', 'b', 'c']));
   });
 
+  test('an IPv6 client address is known too: every connection from ::1 reaches the same endpoint, nothing warned', async () => {
+    const eps = [await h.echo('a'), await h.echo('b'), await h.echo('c')];
+    const port = await freePort('::1');
+    const logs = captureLogs('warn');
+    const proxy = h.proxy({ dataPath, logger: logs.log });
+    await proxy.swap(tableOf({ listeners: [{ address: '::1', port, destinations: [{ endpoints: eps.map((p) => ({ port: p })), policy: { loadBalancer: 'SOURCE_IP_HASH' } }] }] }));
+    const seen = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      const reply = await new Promise<string>((resolve, reject) => {
+        const s = net.connect({ host: '::1', port });
+        s.setEncoding('utf8');
+        s.on('error', reject);
+        s.on('data', (d: string) => { s.destroy(); resolve(d.split(' ')[0]!); });
+        s.write('hi\n');
+      });
+      seen.add(reply);
+    }
+    expect(seen.size).toBe(1);
+    expect(logs.lines.filter((l) => String(l.msg).startsWith('client address unknown'))).toEqual([]);
+  });
+
   test('failover: with the hashed endpoint down, the client reaches the next one by the same hash', async () => {
     const live = await h.echo('live');
     const dead = await freePort();
     const port = await freePort();
-    const proxy = h.proxy({ dataPath: 'js' });
+    const proxy = h.proxy({ dataPath });
     await proxy.swap(tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: dead }, { port: live }], policy: { loadBalancer: 'SOURCE_IP_HASH' } }] }] }));
     for (const a of ADDRESSES.slice(0, 20)) expect(await versionFrom(port, a)).toBe('live');
   });
-
-  if (paths.includes('native')) {
-    test('native data path: the client address is unknown, so it says so once and picks by weight', async () => {
-      const [v1, v2] = [await h.echo('one'), await h.echo('two')];
-      const port = await freePort();
-      const logs = captureLogs('warn');
-      const proxy = h.proxy({ dataPath: 'native', logger: logs.log });
-      await proxy.swap(sticky(port, v1, v2, 50, 50));
-      const got = [];
-      for (const a of ADDRESSES.slice(0, 4)) got.push(await versionFrom(port, a));
-      expect(got.sort()).toEqual(['one', 'one', 'two', 'two']);
-      expect(logs.lines.filter((l) => String(l.msg).startsWith('client address unknown'))).toHaveLength(1);
-    });
-  }
 });

@@ -10,9 +10,10 @@
  * process.
  */
 import * as net from 'node:net';
+import { unixPath } from '../../model/address';
 import type { DestinationRuntime } from '../runtime';
 import { RoutedConnection, type ConnectionHost } from '../routed';
-import { applyKeepalive, resetPending } from './socket-options';
+import { applyKeepalive, finishNow, resetPending, unreadBytes } from './socket-options';
 
 const CONN = Symbol('tcpshift.connection');
 type Tagged = net.Socket & { [CONN]?: Connection | undefined };
@@ -73,17 +74,20 @@ export class Connection extends RoutedConnection {
   /**
    * Flushes what was read, then FIN on both legs; bytes that arrive afterwards are dropped (never
    * written after our FIN). The sweep destroys it if the peers do not close within a grace time.
+   * With `onlyIfQuiet`, does nothing (false) while bytes wait to be written or unread in the kernel.
    */
-  override shut(): boolean {
+  override shut(onlyIfQuiet: boolean): boolean {
     const s = this.upstream;
     if (!this.open || s === null) {
       this.destroy();
       return true;
     }
+    if (onlyIfQuiet && (this.pending() || unreadBytes(this.client) > 0 || unreadBytes(s) > 0)) return false;
     for (const leg of [this.client, s]) {
       leg.off('data', onData);
       leg.on('data', discard);
       leg.resume();
+      finishNow(leg);
       leg.end();
     }
     return true;
@@ -98,9 +102,9 @@ export class Connection extends RoutedConnection {
     const ep = this.dest.destination.endpoints[i]!;
     const policy = this.dest.destination.policy;
     const keepalive = policy.tcpKeepalive;
+    const path = unixPath(ep.address);
     const s: Tagged = net.connect({
-      host: ep.address,
-      port: ep.port,
+      ...(path !== null ? { path } : { host: ep.address, port: ep.port }),
       allowHalfOpen: true,
       noDelay: true,
       keepAlive: keepalive !== null,

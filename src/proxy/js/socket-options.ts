@@ -42,3 +42,22 @@ export function resetPending(s: net.Socket): NodeJS.ErrnoException | null {
   const code = binding.errorName(-errno);
   return Object.assign(new Error(`read ${code}`), { code });
 }
+
+/** Bytes waiting unread in the kernel for `s` (SIOCINQ through the addon); 0 when it cannot tell. */
+export function unreadBytes(s: net.Socket): number {
+  const binding = socketOptions();
+  const fd = fdOf(s);
+  return binding === null || fd === undefined || fd < 0 ? 0 : binding.unread(fd);
+}
+
+/**
+ * Sends `s`'s FIN now, through the addon (end() sends it an event-loop turn later, and whatever the
+ * peer writes meanwhile is dropped by a gentle close); only for a socket with nothing queued. The
+ * end() that follows finds it done. False when it cannot (no addon, queued bytes).
+ */
+export function finishNow(s: net.Socket): boolean {
+  const binding = socketOptions();
+  const fd = fdOf(s);
+  if (binding === null || fd === undefined || fd < 0 || s.writableLength > 0) return false;
+  return binding.finishWrite(fd) === 0;
+}

@@ -7,6 +7,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -118,11 +120,20 @@ int KeepaliveValue(double v, int max) {
   return v >= max ? max : (v < 1 ? 1 : static_cast<int>(v));
 }
 
+// An IP address and port, or (a host starting with '/') the path of a Unix domain socket.
 bool ParseAddr(napi_env env, napi_value host, double port, sockaddr_storage* out) {
-  char ip[64];
+  char ip[sizeof(sockaddr_un::sun_path) + 1];
   size_t len = 0;
   if (napi_get_value_string_utf8(env, host, ip, sizeof ip, &len) != napi_ok) return false;
   std::memset(out, 0, sizeof *out);
+  if (ip[0] == '/') {
+    sockaddr_un* un = reinterpret_cast<sockaddr_un*>(out);
+    if (len >= sizeof un->sun_path) return false;
+    un->sun_family = AF_UNIX;
+    std::memcpy(un->sun_path, ip, len + 1);
+    return true;
+  }
+  if (len >= 64) return false;
   int p = static_cast<int>(port);
   if (uv_ip4_addr(ip, p, reinterpret_cast<sockaddr_in*>(out)) == 0) return true;
   return uv_ip6_addr(ip, p, reinterpret_cast<sockaddr_in6*>(out)) == 0;
@@ -161,7 +172,7 @@ napi_value ListenJs(napi_env env, napi_callback_info info) {
   if (t == napi_boolean) napi_get_value_bool(env, argv[3], &reuse_port);
   sockaddr_storage addr;
   if (!ParseAddr(env, argv[0], ArgNum(env, argv[1]), &addr)) {
-    ThrowErrno(env, EINVAL, "listen: not an IP address");
+    ThrowErrno(env, EINVAL, "listen: not an IP address or socket path");
     return nullptr;
   }
   double id = 0;
@@ -222,6 +233,85 @@ napi_value DestroyJs(napi_env env, napi_callback_info info) {
   Conn* c = Lookup(GetState(env), ArgNum(env, argv[0]));
   if (c != nullptr) CloseAll(c);
   return Undefined(env);
+}
+
+// shut(id, onlyIfQuiet) → 1 when closing gently (or closed already), 0 when onlyIfQuiet and bytes
+// are owed or wait unread (nothing done), -1 for an unknown id. See Shut in activity.cc.
+napi_value ShutJs(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!Args(env, info, 2, argv)) return nullptr;
+  State* st = GetState(env);
+  Conn* c = Lookup(st, ArgNum(env, argv[0]));
+  if (c == nullptr) return Num(env, -1);
+  bool quiet = false;
+  napi_get_value_bool(env, argv[1], &quiet);
+  int r = Shut(c, quiet);
+  Flush(st);
+  return Num(env, r);
+}
+
+// activity(out: Float64Array) → slots in use. For each slot below out.length / 2: out[2 slot] = when
+// an event last reached the connection's legs (ms, 0 when the slot is free), out[2 slot + 1] = bytes
+// it owes either way. One call a sweep, not one per connection.
+napi_value ActivityJs(napi_env env, napi_callback_info info) {
+  State* st = GetState(env);
+  napi_value argv[1];
+  if (!Args(env, info, 1, argv)) return nullptr;
+  napi_typedarray_type type;
+  size_t length, offset;
+  void* data;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &offset) != napi_ok || type != napi_float64_array) {
+    napi_throw_type_error(env, nullptr, "activity: out must be a Float64Array");
+    return nullptr;
+  }
+  double* out = static_cast<double*>(data);
+  size_t n = st->slots.size();
+  if (n > length / 2) n = length / 2;
+  for (size_t i = 0; i < n; i++) {
+    const Conn* c = st->slots[i];
+    out[2 * i] = c == nullptr ? 0 : c->stamp;
+    out[2 * i + 1] = c == nullptr ? 0 : static_cast<double>(Owes(c));
+  }
+  return Num(env, static_cast<double>(st->slots.size()));
+}
+
+// peer(id) → the client's address as text (IPv6, or IPv4 for a mapped one), null when unknown or
+// not an IP socket. IPv4 clients come with the accept event already (EV_ACCEPT's b).
+napi_value PeerJs(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!Args(env, info, 1, argv)) return nullptr;
+  Conn* c = Lookup(GetState(env), ArgNum(env, argv[0]));
+  char text[INET6_ADDRSTRLEN] = "";
+  napi_value s;
+  if (c == nullptr) {
+    napi_get_null(env, &s);
+    return s;
+  }
+  int r = -1;
+  if (c->peer.ss_family == AF_INET) r = uv_ip4_name(reinterpret_cast<const sockaddr_in*>(&c->peer), text, sizeof text);
+  else if (c->peer.ss_family == AF_INET6) r = uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(&c->peer), text, sizeof text);
+  if (r != 0) napi_get_null(env, &s);
+  else napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &s);
+  return s;
+}
+
+// unread(fd) → bytes waiting unread in socket `fd` of this process (SIOCINQ); the JavaScript data
+// path asks before an idle close.
+napi_value UnreadJs(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!Args(env, info, 1, argv)) return nullptr;
+  int n = 0;
+  if (ioctl(static_cast<int>(ArgNum(env, argv[0])), FIONREAD, &n) < 0) n = 0;
+  return Num(env, n);
+}
+
+// finishWrite(fd) → 0 or a negative errno: shutdown(SHUT_WR) now on socket `fd` of this process (a
+// FIN at once; Node's end() sends it an event-loop turn later). Only for a socket with nothing queued.
+napi_value FinishWriteJs(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!Args(env, info, 1, argv)) return nullptr;
+  return Num(env, shutdown(static_cast<int>(ArgNum(env, argv[0])), SHUT_WR) < 0 ? -errno : 0);
 }
 
 // errorName(code) → 'ECONNREFUSED' for -ECONNREFUSED, etc.
@@ -349,6 +439,11 @@ napi_value ModuleInit(napi_env env, napi_value exports) {
       {"pendingError", nullptr, PendingError, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"keepaliveOf", nullptr, KeepaliveOf, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"live", nullptr, Live, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"shut", nullptr, ShutJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"activity", nullptr, ActivityJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"peer", nullptr, PeerJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unread", nullptr, UnreadJs, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"finishWrite", nullptr, FinishWriteJs, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_set_named_property(env, exports, "constants", Constants(env));

@@ -9,12 +9,12 @@ import type { Policy } from '../../model/types';
 
 /** Numbers the addon and this side share, defined once in the addon (proxy.h). */
 export interface NativeConstants {
-  /** Event types in the shared array: [type, connection id, a, b]. a = listener id. */
+  /** Event types in the shared array: [type, connection id, a, b]. a = listener id, b = an IPv4 client address as a number (host order), -1 for others. */
   readonly EV_ACCEPT: number;
   readonly EV_CONNECTED: number;
   /** a = libuv error code. */
   readonly EV_CONNECT_FAILED: number;
-  /** a = bytes received from the client, b = bytes sent to it. */
+  /** a = bytes received from the client, b = bytes taken for it from the upstream (as the JS path's bytesWritten, queued ones included). */
   readonly EV_CLOSED: number;
   /** id = listener id, a = libuv error code, b = waiting connections shed. */
   readonly EV_ACCEPT_ERROR: number;
@@ -32,7 +32,7 @@ export interface NativeBinding {
   readonly constants: NativeConstants;
   /** Hands over the shared event array (4 numbers per event) and the function that drains it. */
   init(events: Float64Array, flush: (count: number) => void): void;
-  /** Binds and listens; returns [listenerId, boundPort]; throws an Error whose `code` is e.g. EADDRINUSE. */
+  /** Binds and listens (host: an IP, or a Unix socket path starting with '/'); returns [listenerId, boundPort]; throws an Error whose `code` is e.g. EADDRINUSE. */
   listen(host: string, port: number, backlog: number): [number, number];
   /** Stops accepting on a listener at once. */
   closeListener(id: number): void;
@@ -43,6 +43,24 @@ export interface NativeBinding {
   dial(id: number, ip: string, port: number, connectTimeoutMs: number, idleTimeoutMs: number, keepIdleS: number, keepIntvlS: number, keepCnt: number): number;
   /** Closes both legs now; a closed event follows. */
   destroy(id: number): void;
+  /**
+   * Closes gently: what was read is written, a FIN on both legs, later input dropped; a closed event
+   * follows once both peers have sent their FIN. 1 when done (or closed already), 0 when
+   * `onlyIfQuiet` and bytes are owed or wait unread in either socket (nothing done), -1 for an unknown id.
+   */
+  shut(id: number, onlyIfQuiet: boolean): number;
+  /**
+   * Fills out[2 slot] with when an epoll event last reached connection `slot` (ms, 0 for a free
+   * slot) and out[2 slot + 1] with the bytes it owes, for every slot below out.length / 2; returns
+   * how many slots are in use (call again with a longer array when that is more).
+   */
+  activity(out: Float64Array): number;
+  /** The client's address as text, null when unknown (IPv4 clients come with EV_ACCEPT). */
+  peer(id: number): string | null;
+  /** Bytes waiting unread in socket `fd` of this process (SIOCINQ). */
+  unread(fd: number): number;
+  /** shutdown(SHUT_WR) now on socket `fd` of this process (nothing may be queued on it); 0 or a negative errno. */
+  finishWrite(fd: number): number;
   /** `ECONNREFUSED` for the libuv code of connection refused, etc. */
   errorName(code: number): string;
   /** Sets SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT on socket `fd` of this process; 0 or a negative errno. */
@@ -93,7 +111,7 @@ function loadAddon(): NativeBinding | null {
   try {
     const b = require(file) as Partial<NativeBinding>;
     if (typeof b.listen !== 'function') loadError = 'not supported on this platform';
-    else if (typeof b.setKeepalive !== 'function') loadError = 'built from older sources (run `npx node-gyp rebuild`)';
+    else if (typeof b.setKeepalive !== 'function' || typeof b.shut !== 'function') loadError = 'built from older sources (run `npx node-gyp rebuild`)';
     else loaded = b as NativeBinding;
   } catch (err) {
     loadError = err instanceof Error ? err.message.split('\n')[0]! : String(err);

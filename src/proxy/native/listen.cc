@@ -65,7 +65,9 @@ void ScheduleRetry(State* st, Listener* l) {
 void Accept(Listener* l) {
   State* st = l->st;
   for (;;) {
-    int fd = accept4(l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage peer;
+    socklen_t peer_len = sizeof peer;
+    int fd = accept4(l->fd, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       int err = errno;
       if (err == EINTR || err == ECONNABORTED) continue;
@@ -88,7 +90,8 @@ void Accept(Listener* l) {
       Emit(st, EV_ACCEPT_ERROR, l->id, -ENOMEM, 1);
       continue;
     }
-    Emit(st, EV_ACCEPT, c->id, l->id);
+    c->peer = peer;
+    Emit(st, EV_ACCEPT, c->id, l->id, PeerV4(peer));
   }
 }
 
@@ -127,9 +130,8 @@ int Listen(State* st, const sockaddr* addr, int backlog, bool reuse_port, double
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   // Accepted sockets inherit TCP_NODELAY from here (Linux), which saves a setsockopt per accept.
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  socklen_t alen = addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-  if (bind(fd, addr, alen) < 0 || listen(fd, backlog) < 0) {
+  if (addr->sa_family != AF_UNIX) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (bind(fd, addr, AddrLen(addr)) < 0 || listen(fd, backlog) < 0) {
     int err = errno;
     close(fd);
     return -err;
@@ -137,8 +139,9 @@ int Listen(State* st, const sockaddr* addr, int backlog, bool reuse_port, double
   sockaddr_storage bound;
   socklen_t blen = sizeof bound;
   getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &blen);
-  *port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  *port = bound.ss_family == AF_UNIX ? 0
+          : ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                              : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   Listener* l = new (std::nothrow) Listener();
   if (l == nullptr) {
     close(fd);
@@ -181,6 +184,7 @@ void CloseListener(State* st, double id) {
 void OnEpoll(uv_poll_t* h, int status, int) {
   State* st = static_cast<State*>(h->data);
   if (status < 0) return;
+  Stamp(st);
   for (Listener* l : st->dead) delete l;
   st->dead.clear();
   epoll_event evs[EPOLL_BATCH];

@@ -113,7 +113,14 @@ struct Conn {
   int keepalive_idle_s = 0;  // 0 = keepalive off
   int keepalive_intvl_s = 0;
   int keepalive_cnt = 0;
+  // bytes_out: bytes read from the upstream for the client (queued ones included, as the
+  // JavaScript path's bytesWritten counts them).
   double bytes_in = 0, bytes_out = 0;
+  // activity.cc: when an epoll event last reached a leg (State::now), what the client connected
+  // from, and whether shut() has closed it gently (later input is read and dropped).
+  double stamp = 0;
+  sockaddr_storage peer{};
+  bool shutting = false;
 };
 
 struct Listener : Watch {
@@ -151,6 +158,7 @@ struct State {
   bool splice = true;  // TCPSHIFT_SPLICE=0 turns splicing off
   size_t live = 0;
   bool reffed = false;
+  double now = 0;  // ms on uv_hrtime's clock, read once per epoll wake-up (activity.cc)
   char buffer[READ_BUFFER];
 };
 
@@ -182,6 +190,7 @@ uint64_t ToMs(double ms);  // a JavaScript duration as a timer value: 0 for NaN 
 void OnLegEvent(Leg* leg, uint32_t events);
 void Pump(Conn* c, Leg* src);
 void EndDirection(Conn* c, Dir& d, Leg* dst);
+bool WritePending(Conn* c, Dir& d, Leg* dst);  // what `d` owes `dst`; true when all of it is written
 
 // One receive from `src` through `read` (recv or splice): bytes (> 0), RECV_EOF, RECV_AGAIN (can_read
 // cleared) or RECV_ERROR (errno set). EINTR is retried. With `short_drains`, fewer bytes than `want`
@@ -215,6 +224,17 @@ bool OpenPipe(State* st, Dir& d);
 void ClosePipe(State* st, Dir& d);
 void FixReceiveBuffer(Leg* src);
 void SplicePump(Conn* c, Leg* src, Dir& d, Leg* dst);
+
+// activity.cc: graceful close, activity stamps, the client's address, Unix socket addresses.
+// Shut: what was read is written, then a FIN on both legs; later input is read and dropped; the
+// connection closes once both peers have sent their FIN. With `only_if_quiet`, nothing is done
+// (returns 0) when bytes are owed or wait unread in either socket; else returns 1.
+int Shut(Conn* c, bool only_if_quiet);
+void ShutProgress(Conn* c);  // a shut connection's epoll event
+inline void Stamp(State* st) { st->now = static_cast<double>(uv_hrtime()) / 1e6; }
+double PeerV4(const sockaddr_storage& a);  // an IPv4 client address as a number (host order), -1 for other families
+size_t Owes(const Conn* c);  // bytes read and not yet written, both ways
+socklen_t AddrLen(const sockaddr* a);
 
 // addon.cc
 void Emit(State* st, int type, double id, double a = 0, double b = 0);

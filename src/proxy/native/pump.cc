@@ -8,7 +8,8 @@
 // (backpressure). A FIN is passed on with shutdown(SHUT_WR) once nothing is left to write (half-
 // close); when the second direction ends too, both sockets are closed. A reset or an error on one
 // leg is passed on as a reset to the other (SO_LINGER {1, 0}), so a client can tell a stream cut
-// short from a complete one; the idle timeout or destroy() close both legs plainly. Sockets leave
+// short from a complete one; the idle timeout or destroy() close both legs plainly, shut() gently
+// (activity.cc). Sockets leave
 // the epoll set before they are closed; closed connections are freed from the timer's close
 // callback, after the epoll batch that may still mention them.
 #include <errno.h>
@@ -111,9 +112,6 @@ void EndDirection(Conn* c, Dir& d, Leg* dst) {
   if (shutdown(dst->fd, SHUT_WR) < 0 && errno != ENOTCONN) CloseAll(c, FailureOf(dst));
 }
 
-namespace {
-
-// Writes what `d` still owes `dst`; true when all of it is written.
 bool WritePending(Conn* c, Dir& d, Leg* dst) {
   Owed& o = d.pending;
   while (o.off < o.len) {
@@ -127,15 +125,12 @@ bool WritePending(Conn* c, Dir& d, Leg* dst) {
       CloseAll(c, FailureOf(dst));
       return false;
     }
-    if (dst->client) c->bytes_out += static_cast<double>(w);
     o.off += static_cast<size_t>(w);
   }
   o.Clear();
   c->last = uv_now(c->st->loop);
   return true;
 }
-
-}  // namespace
 
 // Moves bytes from `src` to the other leg until src is drained, the other leg is full, or EOF.
 void Pump(Conn* c, Leg* src) {
@@ -160,10 +155,10 @@ void Pump(Conn* c, Leg* src) {
       return;
     }
     if (src->client) c->bytes_in += static_cast<double>(n);
+    else c->bytes_out += static_cast<double>(n);
     c->last = uv_now(c->st->loop);
     ssize_t w = dst->can_write ? send(dst->fd, buf, static_cast<size_t>(n), MSG_NOSIGNAL) : (errno = EAGAIN, -1);
     if (w == n) {
-      if (dst->client) c->bytes_out += static_cast<double>(n);
       d.moved += static_cast<uint64_t>(n);
       if (d.moved >= SPLICE_AFTER && OpenPipe(c->st, d)) {
         FixReceiveBuffer(src);
@@ -177,7 +172,6 @@ void Pump(Conn* c, Leg* src) {
       return;
     }
     size_t done = w > 0 ? static_cast<size_t>(w) : 0;
-    if (dst->client) c->bytes_out += static_cast<double>(done);
     dst->can_write = false;
     // Keep what the destination did not take.
     if (!d.pending.Append(buf + done, static_cast<size_t>(n) - done)) CloseAll(c, END_RESET);
@@ -227,6 +221,7 @@ void Connected(Conn* c) {
   StopTimer(c);
   if (c->keepalive_idle_s > 0) SetKeepalive(c->up.fd, KeepaliveOf(c));
   c->last = uv_now(c->st->loop);
+  c->stamp = c->st->now;
   if (c->idle_ms > 0) ArmTimer(c, c->idle_ms);
   Emit(c->st, EV_CONNECTED, c->id);
   Dir& d = c->c2u;
@@ -253,6 +248,7 @@ void OnTimer(uv_timer_t* t) {
 void OnLegEvent(Leg* leg, uint32_t events) {
   Conn* c = leg->conn;
   if (c->state == S_CLOSED || leg->fd < 0) return;
+  c->stamp = c->st->now;
   if (events & EPOLLIN) leg->can_read = true;
   if (events & EPOLLRDHUP) leg->rdhup = leg->can_read = true;
   if (events & EPOLLOUT) leg->can_write = true;
@@ -272,6 +268,10 @@ void OnLegEvent(Leg* leg, uint32_t events) {
     return;
   }
   if (events & EPOLLHUP) leg->can_read = true;  // read the EOF (or the error)
+  if (c->shutting) {
+    ShutProgress(c);
+    return;
+  }
   if (c->state != S_OPEN) {
     // Accepted, not connected yet: keep what the client sends for the upstream.
     if (leg->client && c->state == S_DIALING) Stash(c);
@@ -359,9 +359,8 @@ int Dial(Conn* c, const sockaddr* addr, uint64_t connect_ms, uint64_t idle_ms, K
   c->keepalive_cnt = ka.cnt;
   int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
-  SetNoDelay(fd);
-  socklen_t alen = addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-  if (connect(fd, addr, alen) < 0 && errno != EINPROGRESS) {
+  if (addr->sa_family != AF_UNIX) SetNoDelay(fd);
+  if (connect(fd, addr, AddrLen(addr)) < 0 && errno != EINPROGRESS) {
     int err = errno;
     close(fd);
     return -err;

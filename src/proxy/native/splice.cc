@@ -57,7 +57,6 @@ void SplicePump(Conn* c, Leg* src, Dir& d, Leg* dst) {
       if (w > 0) {
         d.in_pipe -= static_cast<size_t>(w);
         d.moved += static_cast<uint64_t>(w);
-        if (dst->client) c->bytes_out += static_cast<double>(w);
         c->last = uv_now(c->st->loop);
         continue;
       }
@@ -79,6 +78,7 @@ void SplicePump(Conn* c, Leg* src, Dir& d, Leg* dst) {
     if (r > 0) {
       d.in_pipe += static_cast<size_t>(r);
       if (src->client) c->bytes_in += static_cast<double>(r);
+      else c->bytes_out += static_cast<double>(r);
       continue;
     }
     if (r == RECV_EOF) {

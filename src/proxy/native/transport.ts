@@ -6,10 +6,12 @@
  */
 import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
+import { unixPath } from '../../model/address';
 import { keepaliveArgs, type NativeBinding } from './binding';
 import { RoutedConnection, type ConnectionHost } from '../routed';
 import type { DestinationRuntime } from '../runtime';
 import { BindFailure, type BoundListener, type Transport } from '../transport';
+import { claimUnixPath, releaseUnixPath } from '../unix-socket';
 
 /** Node's default listen backlog. */
 const BACKLOG = 511;
@@ -28,11 +30,17 @@ interface ListenerEntry {
   drained: (() => void) | null;
 }
 
-/** An accepted connection: its listener, and its routed connection once it has one. */
+/** An accepted connection: its listener, its IPv4 client address as a number (-1: another family), and its routed connection once it has one. */
 interface Accepted {
   readonly id: number;
   readonly listener: ListenerEntry;
+  readonly v4: number;
   conn: NativeConnection | null;
+}
+
+/** `a.b.c.d` of an IPv4 address held as a number (host order). */
+function dotted(v4: number): string {
+  return `${Math.floor(v4 / 16777216)}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}`;
 }
 
 /** The addon's JavaScript half for one process (one per loaded copy of this module). */
@@ -41,6 +49,9 @@ class NativeHub {
   private readonly listeners = new Map<number, ListenerEntry>();
   private readonly accepted: (Accepted | undefined)[] = [];
   private readonly slotSpace: number;
+  /** The addon's activity stamps and owed bytes, two numbers per slot (see NativeBinding.activity). */
+  private stamps = new Float64Array(2 * 1024);
+  private sampled = false;
 
   constructor(readonly binding: NativeBinding) {
     this.slotSpace = binding.constants.SLOT_SPACE;
@@ -50,8 +61,9 @@ class NativeHub {
   listen(key: string, address: string, port: number, onAccept: (id: number) => void, onError: (err: Error) => void): BoundListener {
     let id: number;
     let boundPort: number;
+    const path = unixPath(address);
     try {
-      [id, boundPort] = this.binding.listen(address, port, BACKLOG);
+      [id, boundPort] = this.binding.listen(path ?? address, port, BACKLOG);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       throw new BindFailure(key, address, port, e.code ?? 'EUNKNOWN', e);
@@ -62,6 +74,7 @@ class NativeHub {
       key, address, port, boundPort,
       close: () => {
         this.binding.closeListener(id);
+        if (path !== null) releaseUnixPath(path);
         this.listeners.delete(id);
         if (entry.live === 0) return Promise.resolve();
         return new Promise<void>((resolve) => (entry.drained = resolve));
@@ -73,6 +86,36 @@ class NativeHub {
   adopt(id: number, conn: NativeConnection): void {
     const a = this.accepted[id % this.slotSpace];
     if (a !== undefined && a.id === id) a.conn = conn;
+  }
+
+  /** The client's address (IPv4 from the accept event, else asked of the addon), null when unknown. */
+  address(id: number): string | null {
+    const a = this.accepted[id % this.slotSpace];
+    if (a === undefined || a.id !== id) return null;
+    return a.v4 >= 0 ? dotted(a.v4) : this.binding.peer(id);
+  }
+
+  /**
+   * The activity stamps and owed bytes of every connection, read from the addon in one call per
+   * turn of the event loop (the sweep asks for all connections at once).
+   */
+  sample(): Float64Array {
+    if (this.sampled) return this.stamps;
+    const slots = this.binding.activity(this.stamps);
+    if (2 * slots > this.stamps.length) {
+      this.stamps = new Float64Array(2 * Math.max(slots, this.stamps.length));
+      this.binding.activity(this.stamps);
+    }
+    this.sampled = true;
+    queueMicrotask(() => {
+      this.sampled = false;
+    });
+    return this.stamps;
+  }
+
+  /** The slot of connection `id` in the addon's tables. */
+  slotOf(id: number): number {
+    return id % this.slotSpace;
   }
 
   /** True once the addon has reported client `id` closed. */
@@ -94,7 +137,7 @@ class NativeHub {
           continue;
         }
         l.live++;
-        this.accepted[id % this.slotSpace] = { id, listener: l, conn: null };
+        this.accepted[id % this.slotSpace] = { id, listener: l, v4: ev[o + 3]!, conn: null };
         l.onAccept(id);
         continue;
       }
@@ -140,6 +183,20 @@ export class NativeConnection extends RoutedConnection {
     this.hub.binding.destroy(this.id);
   }
 
+  /** When an epoll event last reached either leg (ms): one addon call per sweep for all connections. */
+  override activity(): number {
+    return this.hub.sample()[2 * this.hub.slotOf(this.id)]!;
+  }
+
+  override pending(): boolean {
+    return this.hub.sample()[2 * this.hub.slotOf(this.id) + 1]! > 0;
+  }
+
+  /** See NativeBinding.shut. */
+  override shut(onlyIfQuiet: boolean): boolean {
+    return this.hub.binding.shut(this.id, onlyIfQuiet) !== 0;
+  }
+
   private dial(): void {
     const i = this.nextEndpoint(this.gone);
     if (i < 0) {
@@ -147,6 +204,11 @@ export class NativeConnection extends RoutedConnection {
       return;
     }
     const ep = this.dest.destination.endpoints[i]!;
+    const path = unixPath(ep.address);
+    if (path !== null) {
+      this.dialAddress(path, 0);
+      return;
+    }
     if (isIP(ep.address) !== 0) {
       this.dialAddress(ep.address, ep.port);
       return;
@@ -200,14 +262,10 @@ function makeTransport(binding: NativeBinding): Transport<number> {
   const hub = new NativeHub(binding);
   return {
     name: 'native',
-    bind(key, address, port, onAccept, onError) {
-      return new Promise((resolve, reject) => {
-        try {
-          resolve(hub.listen(key, address, port, onAccept, onError));
-        } catch (err) {
-          reject(err);
-        }
-      });
+    async bind(key, address, port, onAccept, onError) {
+      const path = unixPath(address);
+      if (path !== null) await claimUnixPath(key, address, path);
+      return hub.listen(key, address, port, onAccept, onError);
     },
     connect(host, client, dest) {
       const c = new NativeConnection(host, hub, client, dest);
@@ -220,6 +278,9 @@ function makeTransport(binding: NativeBinding): Transport<number> {
     },
     gone(client) {
       return hub.isClosed(client);
+    },
+    address(client) {
+      return hub.address(client);
     },
   };
 }
