@@ -29,3 +29,11 @@ export function checkProtocol(r: DocReader, path: string, protocol: string): Pro
   }
   return c;
 }
+
+/** HTTP (Host header) and TLS (SNI) carry the host name; Istio's `IsHTTP() || IsTLS()`. Left out (sniffed) is neither. */
+const NAMES_HOST = ['HTTP', 'HTTP2', 'HTTP_PROXY', 'GRPC', 'GRPC-WEB', 'HTTPS', 'TLS'];
+
+/** True when a connection on a port of `protocol` says which host it is for, so several hosts may share the port. */
+export function namesHost(protocol: string | undefined): boolean {
+  return protocol !== undefined && NAMES_HOST.includes(protocol.toUpperCase());
+}

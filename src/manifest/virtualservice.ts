@@ -1,6 +1,8 @@
 /** VirtualService spec reader: hosts, gateways and the ordered `tcp` rules (http/tls are skipped). Pure. */
 import { Codes } from '../errors';
 import { asList, asStringList, compact, INT32_MAX, INT32_MIN } from './fields';
+import { checkGatewayNames, checkHost } from './istio-checks';
+import { checkName } from './names';
 import { asObj, type Obj } from './obj';
 import type { DocReader, Field } from './reader';
 import type { L4Match, RouteDestination, TcpRoute, VirtualServiceSpec } from './types';
@@ -13,6 +15,11 @@ export function readVirtualService(spec: Obj): VirtualServiceSpec {
   const r = spec.r;
   const hosts = spec.strList('hosts');
   const gateways = spec.strList('gateways');
+  checkGatewayNames(r, spec.at('gateways'), gateways);
+  // ValidateVirtualService: bound to gateways unless `mesh` is among them (or none is written).
+  const use = gateways.length > 0 && !gateways.includes('mesh') ? 'vs-gateway' : 'vs-mesh';
+  hosts.forEach((h, i) => checkHost(r, `${spec.at('hosts')}[${i}]`, h, use));
+  checkRoutesWritten(spec, hosts, gateways);
   const tcp: TcpRoute[] = [];
   spec.list('tcp').forEach((f, index) => {
     const rule = readTcpRoute(r, f, index);
@@ -27,6 +34,26 @@ export function readVirtualService(spec: Obj): VirtualServiceSpec {
   spec.ignore('exportTo');
   spec.done();
   return { hosts, gateways, tcp };
+}
+
+/**
+ * ValidateVirtualService: some http, tcp or tls route; and without hosts the VirtualService is a
+ * delegate, which may have neither gateways nor tcp/tls routes.
+ */
+function checkRoutesWritten(spec: Obj, hosts: readonly string[], gateways: readonly string[]): void {
+  const written = (key: string): boolean => {
+    const f = spec.get(key);
+    return f !== undefined && !(Array.isArray(f.value) && f.value.length === 0);
+  };
+  const tcp = written('tcp');
+  const tls = written('tls');
+  if (!tcp && !tls && !written('http')) {
+    spec.r.report(spec.at('tcp'), Codes.FIELD_REQUIRED, `${spec.at('tcp')}: a VirtualService must have http, tcp or tls routes`);
+  }
+  if (hosts.length === 0 && (tcp || tls || gateways.length > 0)) {
+    spec.r.report(spec.at('hosts'), Codes.FIELD_REQUIRED,
+      `${spec.at('hosts')} is required: without hosts a VirtualService is a delegate, which Istio allows no gateways and no tcp or tls routes`);
+  }
 }
 
 function readTcpRoute(r: DocReader, f: Field, index: number): TcpRoute | undefined {
@@ -57,6 +84,7 @@ function readMatch(r: DocReader, f: Field): L4Match | undefined {
   const port = o.port('port');
   const g = o.get('gateways');
   const gateways = g ? asStringList(r, g) : undefined;
+  if (g && gateways) checkGatewayNames(r, g.path, gateways);
   for (const key of CLIENT_MATCHES) {
     o.unsupported(key, 'tcpshift cannot tell which client a connection comes from', 'error');
   }
@@ -69,9 +97,13 @@ function readRouteDestination(r: DocReader, f: Field, index: number): RouteDesti
   if (!o) return undefined;
   const d = o.obj('destination', true);
   const host = d?.str('host', true);
-  const subset = d?.str('subset');
+  if (d && host !== undefined) checkHost(r, d.at('host'), host, 'destination');
+  // validateDestination: an empty subset is no subset; a written one is a DNS-1123 label.
+  const subset = d?.str('subset') || undefined;
+  if (d && subset !== undefined) checkName(r, d.at('subset'), subset, 'istio-label');
+  // validatePortSelector: a written port selector needs its number (`port: {}` is port 0 to Istio).
   const port = d?.obj('port');
-  const number = port?.port('number');
+  const number = port?.port('number', true);
   port?.done();
   d?.done();
   const weight = o.int('weight', { min: INT32_MIN, max: INT32_MAX });

@@ -31,7 +31,7 @@ export function readPortMap(o: Obj, key: string): Record<string, number> {
   for (const name of map?.keys() ?? []) {
     const p = map?.get(name);
     if (!p) continue;
-    checkName(o.r, p.path, name, 'label');
+    checkName(o.r, p.path, name, 'istio-label');
     const n = asPort(o.r, p);
     if (n !== undefined) ports.push([name, n]);
   }
