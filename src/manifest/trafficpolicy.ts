@@ -128,14 +128,15 @@ function readOutlierDetection(o: Obj): NonNullable<TrafficPolicySpec['outlierDet
 }
 
 /**
- * `tls.mode`: DISABLE (or left out) is what tcpshift does anyway; another mode would originate TLS, which
- * tcpshift cannot. It is returned, not reported: the model makes it an error only where a route served
- * here uses the rule (src/model/tls-origination.ts), a warning elsewhere.
+ * `tls.mode`: DISABLE (also when left out) is what tcpshift does anyway; another mode would originate TLS,
+ * which tcpshift cannot. It is returned, not reported: the model makes it an error only where a route
+ * served here uses it (src/model/tls-origination.ts), a warning elsewhere.
  */
 function readTls(o: Obj): TrafficPolicySpec['tlsMode'] {
   const tls = o.obj('tls');
   if (!tls) return undefined;
+  const written = tls.get('mode');
   const mode = tls.enum('mode', TLS_MODES);
   tls.ignore(...tls.keys());
-  return mode === 'DISABLE' ? undefined : mode;
+  return written ? mode : 'DISABLE';
 }

@@ -136,8 +136,8 @@ export interface TrafficPolicySpec {
       readonly maxConnectionDurationMs?: number;
     };
   };
-  /** `tls.mode` when it would originate TLS (SIMPLE, MUTUAL, ISTIO_MUTUAL): an error where a served route uses it. */
-  readonly tlsMode?: 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
+  /** `tls.mode` (DISABLE when `tls` leaves it out); one that originates TLS is an error where a served route uses it. */
+  readonly tlsMode?: 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
   readonly outlierDetection?: {
     /** consecutive5xxErrors / consecutiveGatewayErrors: for TCP, consecutive connect failures. */
     readonly consecutiveErrors?: number;

@@ -3,6 +3,7 @@
  * workloadSelector, a Kubernetes Service's selector over WorkloadEntries, and EndpointSlices. Pure.
  */
 import type { EndpointSlice, KubeService, ServiceEntry, ServicePort, WorkloadEntryResource } from '../manifest/types';
+import { unixPath } from './address';
 import { hasLabels, ownValue } from './own';
 
 /** One workload a service can send to: its address, labels, weight, and the port each service port maps to. */
@@ -31,7 +32,7 @@ export function kubePorts(svc: KubeService): ServicePort[] {
 
 /**
  * A ServiceEntry's workloads for `host`: its endpoints, else the WorkloadEntries its workloadSelector
- * picks, else (resolution DNS) the host itself. A port is the workload's port of the same name, else
+ * picks, else (resolution DNS or DNS_ROUND_ROBIN) the host itself. A port is the workload's port of the same name, else
  * the targetPort, else the service port — as Istio does.
  */
 export function entryWorkloads(entry: ServiceEntry, host: string, src: WorkloadSources): Workload[] {
@@ -44,8 +45,13 @@ export function entryWorkloads(entry: ServiceEntry, host: string, src: WorkloadS
       address: we.spec.address, labels: we.spec.labels, weight: we.spec.weight ?? 1, ports: portsOf(we.spec.ports),
     }));
   }
-  if (spec.endpoints.length === 0 && spec.resolution === 'DNS') return [{ address: host, labels: {}, weight: 1, ports: portsOf({}) }];
-  return spec.endpoints.map((ep) => ({ address: ep.address, labels: ep.labels, weight: ep.weight ?? 1, ports: portsOf(ep.ports) }));
+  const dns = spec.resolution === 'DNS' || spec.resolution === 'DNS_ROUND_ROBIN';
+  if (spec.endpoints.length === 0 && dns) return [{ address: host, labels: {}, weight: 1, ports: portsOf({}) }];
+  // A Unix socket endpoint (`unix:///path`) serves the one service port on port 0.
+  const unix = new Map(spec.ports.map((p) => [p.number, 0]));
+  return spec.endpoints.map((ep) => ({
+    address: ep.address, labels: ep.labels, weight: ep.weight ?? 1, ports: unixPath(ep.address) === null ? portsOf(ep.ports) : unix,
+  }));
 }
 
 /**

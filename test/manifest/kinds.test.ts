@@ -176,6 +176,7 @@ describe('DestinationRule', () => {
           tcp: { maxConnections: 100, connectTimeoutMs: 90_000, idleTimeoutMs: 0, tcpKeepalive: { probes: 3, timeMs: 7_200_000, intervalMs: 75_000 } },
         },
         outlierDetection: { consecutiveErrors: 3, intervalMs: 500, baseEjectionTimeMs: 30_000, maxEjectionPercent: 100 },
+        tlsMode: 'DISABLE',
       },
       subsets: [
         { index: 0, name: 'v1', labels: { version: 'v1' }, trafficPolicy: { loadBalancer: { simple: 'RANDOM' } } },
