@@ -501,7 +501,7 @@ const CASES: readonly Case[] = [
   {
     name: 'Service appProtocol unknown',
     yaml: 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - {port: 1, appProtocol: TPC}\n',
-    code: Codes.UNKNOWN_PROTOCOL, severity: 'error', line: 6, col: 15, field: 'spec.ports[0].appProtocol',
+    code: Codes.UNKNOWN_PROTOCOL, severity: 'warning', line: 6, col: 15, field: 'spec.ports[0].appProtocol',
   },
   {
     name: 'EndpointSlice without the service-name label',
