@@ -42,15 +42,15 @@ export function entryWorkloads(entry: ServiceEntry, host: string, src: WorkloadS
   if (spec.workloadSelector !== undefined) {
     const selector = spec.workloadSelector;
     return selected(src, entry.metadata.namespace, selector).map((we) => ({
-      address: we.spec.address, labels: we.spec.labels, weight: we.spec.weight ?? 1, ports: portsOf(we.spec.ports),
+      address: we.spec.address, labels: we.spec.labels, weight: we.spec.weight ?? 1,
+      ports: unixPath(we.spec.address) === null ? portsOf(we.spec.ports) : onSocket(spec.ports.map((p) => p.number)),
     }));
   }
   const dns = spec.resolution === 'DNS' || spec.resolution === 'DNS_ROUND_ROBIN';
   if (spec.endpoints.length === 0 && dns) return [{ address: host, labels: {}, weight: 1, ports: portsOf({}) }];
-  // A Unix socket endpoint (`unix:///path`) serves the one service port on port 0.
-  const unix = new Map(spec.ports.map((p) => [p.number, 0]));
   return spec.endpoints.map((ep) => ({
-    address: ep.address, labels: ep.labels, weight: ep.weight ?? 1, ports: unixPath(ep.address) === null ? portsOf(ep.ports) : unix,
+    address: ep.address, labels: ep.labels, weight: ep.weight ?? 1,
+    ports: unixPath(ep.address) === null ? portsOf(ep.ports) : onSocket(spec.ports.map((p) => p.number)),
   }));
 }
 
@@ -64,6 +64,10 @@ export function kubeWorkloads(svc: KubeService, src: WorkloadSources): Workload[
   const found: Workload[] = [];
   if (svc.spec.selector !== undefined) {
     for (const we of selected(src, ns, svc.spec.selector)) {
+      if (unixPath(we.spec.address) !== null) {
+        found.push({ address: we.spec.address, labels: we.spec.labels, weight: we.spec.weight ?? 1, ports: onSocket(svc.spec.ports.map((p) => p.port)) });
+        continue;
+      }
       const ports = new Map<number, number>();
       for (const p of svc.spec.ports) {
         const named = (n: string) => (n === '' ? undefined : ownValue(we.spec.ports, n));
@@ -87,6 +91,11 @@ export function kubeWorkloads(svc: KubeService, src: WorkloadSources): Workload[
     }
   }
   return found;
+}
+
+/** A Unix socket workload (`unix:///path`) serves every service port on its socket: port 0. */
+function onSocket(servicePorts: readonly number[]): Map<number, number> {
+  return new Map(servicePorts.map((n) => [n, 0]));
 }
 
 /** The EndpointSlices of Service `name` in `ns`. */

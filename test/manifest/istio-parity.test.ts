@@ -120,6 +120,14 @@ const REJECTED: readonly Case[] = [
     code: Codes.FIELD_UNSUPPORTED, severity: 'error', line: 10, col: 5, field: 'spec.endpoints[0].address', istio: 'validateWorkloadEntry',
   },
   {
+    name: 'unix WorkloadEntry with ports', yaml: istio('WorkloadEntry', '  address: unix:///tmp/a.sock\n  ports: {tcp: 1}\n'),
+    code: Codes.FIELD_UNSUPPORTED, severity: 'error', line: 7, col: 3, field: 'spec.ports', istio: 'validateWorkloadEntry',
+  },
+  {
+    name: 'unix WorkloadEntry with a relative path', yaml: istio('WorkloadEntry', '  address: unix://a.sock\n'),
+    code: Codes.FIELD_ADDRESS, severity: 'error', line: 6, col: 3, field: 'spec.address', istio: 'ValidateUnixAddress',
+  },
+  {
     name: 'unix endpoint with a relative path', yaml: SE(`  hosts: [a]\n${SE_PORT}  resolution: STATIC\n  endpoints:\n  - address: unix://a.sock\n`),
     code: Codes.FIELD_ADDRESS, severity: 'error', line: 10, col: 5, field: 'spec.endpoints[0].address', istio: 'ValidateUnixAddress',
   },
@@ -136,6 +144,10 @@ describe('rejected, as Istio rejects it', () => {
 /** Warnings where Istio warns. */
 const WARNED: readonly Case[] = [
   { name: 'legacy FQDN gateway name', yaml: VS(`  hosts: [a]\n  gateways: [gw.default.svc.cluster.local]\n${TCP}`), code: Codes.GATEWAY_NAME_LEGACY, severity: 'warning', line: 7, col: 14, field: 'spec.gateways[0]', istio: 'validateGatewayNames' },
+  {
+    name: 'two skipped (HTTP) servers with one port name', yaml: GW(`${SERVER('number: 1, name: web, protocol: HTTP')}${SERVER('number: 2, name: web, protocol: HTTP')}`),
+    code: Codes.DUPLICATE_PORT, severity: 'warning', line: 10, col: 23, field: 'spec.servers[1].port.name', istio: 'ValidateGateway',
+  },
   { name: 'partial wildcard ServiceEntry host', yaml: SE(`  hosts: ["*foo.example.com"]\n${SE_PORT}`), code: Codes.FIELD_HOST, severity: 'warning', line: 6, col: 11, field: 'spec.hosts[0]', istio: 'agent.ValidatePartialWildCard' },
 ];
 
@@ -159,6 +171,7 @@ const ACCEPTED: readonly (readonly [string, string])[] = [
   ['a ServiceEntry with no ports', SE('  hosts: [a.example.com]\n  resolution: STATIC\n  endpoints:\n  - address: 127.0.0.1\n')],
   ['a unix endpoint of a one-port service', SE(`  hosts: [a]\n${SE_PORT}  resolution: STATIC\n  endpoints:\n  - address: unix:///tmp/a.sock\n`)],
   ['an abstract unix endpoint', SE(`  hosts: [a]\n${SE_PORT}  resolution: STATIC\n  endpoints:\n  - address: unix://@tcpshift\n`)],
+  ['a unix WorkloadEntry', istio('WorkloadEntry', '  address: unix:///tmp/a.sock\n  labels: {app: a}\n')],
   ['a unix bind on port 0', GW(SERVER('number: 0, name: tcp, protocol: TCP', '    bind: unix:///tmp/gw.sock\n    hosts: ["*"]\n'))],
   ['two hosts with resolution NONE', SE(`  hosts: [a.example.com, b.example.com]\n${SE_PORT}`)],
   ['two hosts on a TLS port', SE('  hosts: [a.example.com, b.example.com]\n  ports: [{number: 1, name: a, protocol: TLS}]\n  resolution: DNS\n')],

@@ -51,6 +51,16 @@ describe('accepted, as Istio accepts it', () => {
     ]);
   });
 
+  test('a WorkloadEntry address unix:///path, selected by a Service or a ServiceEntry, is dialled on port 0', () => {
+    const we = 'apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: w}\nspec:\n  address: unix:///run/echo.sock\n  labels: {app: echo}\n';
+    const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: echo}\nspec:\n  selector: {app: echo}\n  ports: [{name: tcp, port: 9000}]\n';
+    const viaService = table({ 'gw.yaml': GW(), 'vs.yaml': ROUTE(), 'svc.yaml': svc, 'we.yaml': we });
+    expect(viaService.listeners[0]?.route.destinations[0]?.endpoints.map((e) => [e.key, e.port])).toEqual([['unix:///run/echo.sock', 0]]);
+    const se = SE('  hosts: [echo]\n  ports: [{number: 9000, name: tcp, protocol: TCP}]\n  resolution: STATIC\n  workloadSelector: {labels: {app: echo}}\n');
+    const viaEntry = table({ 'gw.yaml': GW(), 'vs.yaml': ROUTE(), 'se.yaml': se, 'we.yaml': we });
+    expect(viaEntry.listeners[0]?.route.destinations[0]?.endpoints.map((e) => [e.key, e.port])).toEqual([['unix:///run/echo.sock', 0]]);
+  });
+
   test('a Gateway server bind unix:///path with port 0 is a listener on that socket: port 0, keyed by its address', () => {
     const t = table({ 'gw.yaml': GW('  - port: {number: 0, name: tcp, protocol: TCP}\n    bind: unix:///run/gw.sock\n    hosts: ["*"]\n'), 'vs.yaml': ROUTE(), 'se.yaml': ECHO });
     expect(t.listeners.map((l) => [l.key, l.address, l.port, l.gateway])).toEqual([['unix:///run/gw.sock', 'unix:///run/gw.sock', 0, 'default/gw']]);
