@@ -119,3 +119,13 @@ export function unixAddressError(path: string): string | null {
   if (path.startsWith('@')) return null;
   return path.startsWith('/') && !path.endsWith('/') ? null : 'is not an absolute path to a file';
 }
+
+/** host.Name.Matches: equal names, or a `*`-led name whose suffix the other ends with (`*.com` matches `*.foo.com` and `a.com`). */
+export function hostsOverlap(a: string, b: string): boolean {
+  const aw = a.startsWith('*');
+  const bw = b.startsWith('*');
+  if (aw && bw) return a.length < b.length ? b.slice(1).endsWith(a.slice(1)) : a.slice(1).endsWith(b.slice(1));
+  if (aw) return b.endsWith(a.slice(1));
+  if (bw) return a.endsWith(b.slice(1));
+  return a === b;
+}

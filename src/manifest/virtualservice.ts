@@ -2,6 +2,7 @@
 import { Codes } from '../errors';
 import { asList, asStringList, compact, INT32_MAX, INT32_MIN } from './fields';
 import { checkGatewayNames, checkHost } from './istio-checks';
+import { hostsOverlap } from './istio-names';
 import { checkName } from './names';
 import { asObj, type Obj } from './obj';
 import type { DocReader, Field } from './reader';
@@ -18,7 +19,8 @@ export function readVirtualService(spec: Obj): VirtualServiceSpec {
   checkGatewayNames(r, spec.at('gateways'), gateways);
   // ValidateVirtualService: bound to gateways unless `mesh` is among them (or none is written).
   const use = gateways.length > 0 && !gateways.includes('mesh') ? 'vs-gateway' : 'vs-mesh';
-  hosts.forEach((h, i) => checkHost(r, `${spec.at('hosts')}[${i}]`, h, use));
+  const valid = hosts.map((h, i) => checkHost(r, `${spec.at('hosts')}[${i}]`, h, use));
+  if (valid.every(Boolean)) checkDuplicateHosts(spec, hosts);
   checkRoutesWritten(spec, hosts, gateways);
   const tcp: TcpRoute[] = [];
   spec.list('tcp').forEach((f, index) => {
@@ -34,6 +36,16 @@ export function readVirtualService(spec: Obj): VirtualServiceSpec {
   spec.ignore('exportTo');
   spec.done();
   return { hosts, gateways, tcp };
+}
+
+/** ValidateVirtualService: no two hosts overlap (`a.com` twice, or `*.com` with `*.foo.com`). */
+function checkDuplicateHosts(spec: Obj, hosts: readonly string[]): void {
+  for (let j = 1; j < hosts.length; j++) {
+    const i = hosts.findIndex((h, n) => n < j && hostsOverlap(h, hosts[j] ?? ''));
+    if (i < 0) continue;
+    const at = `${spec.at('hosts')}[${j}]`;
+    spec.r.report(at, Codes.FIELD_HOST, `${at}: host ${hosts[j]} overlaps ${spec.at('hosts')}[${i}] (${hosts[i]}); Istio allows each host once per VirtualService`);
+  }
 }
 
 /**
