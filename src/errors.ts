@@ -54,6 +54,17 @@ export const Codes = {
   UNKNOWN_PROTOCOL: 'UNKNOWN_PROTOCOL',
   /** Two fields of which only one may be written (ServiceEntry `endpoints` and `workloadSelector`). */
   FIELD_EXCLUSIVE: 'FIELD_EXCLUSIVE',
+  // Istio's own validation (pkg/config/validation), matched case by case
+  /** A host that is not a valid (wildcard) DNS name where Istio requires one (`*` as a destination, `foo.*`, `default/baz`). */
+  FIELD_HOST: 'FIELD_HOST',
+  /** Two ServiceEntry ports with one number or name, or two Gateway servers with one port name. */
+  DUPLICATE_PORT: 'DUPLICATE_PORT',
+  /** ServiceEntry endpoints the resolution forbids: any with `NONE`, more than one with `DNS_ROUND_ROBIN`. */
+  RESOLUTION_ENDPOINTS: 'RESOLUTION_ENDPOINTS',
+  /** A ServiceEntry with several hosts on a plain TCP port (resolution other than NONE): nothing tells the hosts apart. */
+  MULTI_HOST_TCP: 'MULTI_HOST_TCP',
+  /** A VirtualService naming a Gateway in the legacy `name.namespace[.svc.cluster.local]` form (warning; it resolves to `namespace/name`). */
+  GATEWAY_NAME_LEGACY: 'GATEWAY_NAME_LEGACY',
   // semantics (the model)
   DUPLICATE_RESOURCE: 'DUPLICATE_RESOURCE',
   GATEWAY_NO_SERVERS: 'GATEWAY_NO_SERVERS',

@@ -1,5 +1,6 @@
 /** DestinationRule spec reader: host, top-level traffic policy and subsets. Pure. */
 import { compact } from './fields';
+import { checkHost } from './istio-checks';
 import { checkName } from './names';
 import { asObj, type Obj } from './obj';
 import type { DocReader, Field } from './reader';
@@ -10,6 +11,7 @@ import type { DestinationRuleSpec, Subset } from './types';
 export function readDestinationRule(spec: Obj): DestinationRuleSpec | undefined {
   const r = spec.r;
   const host = spec.str('host', true);
+  if (host !== undefined) checkHost(r, spec.at('host'), host, 'destinationrule');
   const tp = spec.obj('trafficPolicy');
   const trafficPolicy = tp && readTrafficPolicy(tp);
   const subsets: Subset[] = [];
@@ -27,7 +29,7 @@ function readSubset(r: DocReader, f: Field, index: number): Subset | undefined {
   const o = asObj(r, f);
   if (!o) return undefined;
   const name = o.str('name', true);
-  if (name !== undefined) checkName(r, o.at('name'), name, 'label');
+  if (name !== undefined) checkName(r, o.at('name'), name, 'istio-label');
   const labels = o.strMap('labels');
   const tp = o.obj('trafficPolicy');
   const trafficPolicy = tp && readTrafficPolicy(tp);

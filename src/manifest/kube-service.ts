@@ -3,7 +3,7 @@ import { Codes } from '../errors';
 import { asPort, compact, typeError } from './fields';
 import { checkName } from './names';
 import { asObj, type Obj } from './obj';
-import { checkProtocol } from './protocol';
+import { appProtocolClass } from './protocol';
 import type { DocReader, Field } from './reader';
 import type { KubeServicePort, KubeServiceSpec } from './workload-types';
 
@@ -42,8 +42,7 @@ function readPort(r: DocReader, f: Field, index: number, count: number): KubeSer
   const targetPort = readTargetPort(o);
   const protocol = o.enum('protocol', L4) ?? 'TCP';
   const appProtocol = o.str('appProtocol');
-  // `kubernetes.io/h2c` and other prefixed values are Kubernetes', not Istio's protocol names.
-  if (appProtocol !== undefined && !appProtocol.includes('/')) checkProtocol(r, o.at('appProtocol'), appProtocol);
+  if (appProtocol !== undefined && port !== undefined) checkAppProtocol(r, o.at('appProtocol'), appProtocol, port);
   o.ignore('nodePort');
   o.done();
   if (protocol !== 'TCP') {
@@ -61,4 +60,14 @@ function readTargetPort(o: Obj): number | string | undefined {
   if (typeof f.value === 'number') return asPort(o.r, f);
   if (typeof f.value !== 'string') return typeError(o.r, f, 'a port number or a port name');
   return checkName(o.r, f.path, f.value, 'label') ? f.value : undefined;
+}
+
+/**
+ * UNKNOWN_PROTOCOL as a warning: Kubernetes takes any appProtocol and Istio, not knowing it, sniffs the
+ * protocol (kube.ConvertProtocol) rather than rejecting the Service; tcpshift proxies the port as TCP.
+ * A prefixed name Istio does not read (`example.com/x`) says nothing.
+ */
+function checkAppProtocol(r: DocReader, path: string, appProtocol: string, port: number): void {
+  if (appProtocolClass(appProtocol, port) !== 'unknown' || appProtocol.includes('/')) return;
+  r.report(path, Codes.UNKNOWN_PROTOCOL, `${path}: ${JSON.stringify(appProtocol)} is not a protocol Istio knows; it would sniff the protocol, tcpshift proxies the port as TCP`, 'warning');
 }

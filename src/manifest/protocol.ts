@@ -29,3 +29,27 @@ export function checkProtocol(r: DocReader, path: string, protocol: string): Pro
   }
   return c;
 }
+
+/** HTTP (Host header) and TLS (SNI) carry the host name; Istio's `IsHTTP() || IsTLS()`. Left out (sniffed) is neither. */
+const NAMES_HOST = ['HTTP', 'HTTP2', 'HTTP_PROXY', 'GRPC', 'GRPC-WEB', 'HTTPS', 'TLS'];
+
+/** True when a connection on a port of `protocol` says which host it is for, so several hosts may share the port. */
+export function namesHost(protocol: string | undefined): boolean {
+  return protocol !== undefined && NAMES_HOST.includes(protocol.toUpperCase());
+}
+
+/** Ports Istio takes as TCP when their protocol is not known (kube.ConvertProtocol's well-known ports: SMTP, DNS, MySQL, MongoDB). */
+const WELL_KNOWN_TCP = [25, 53, 3306, 27017];
+
+/**
+ * What a Kubernetes Service port's `appProtocol` is to tcpshift, read as Istio reads it (kube.ConvertProtocol):
+ * `kubernetes.io/h2c`, `/ws` and `/wss` are HTTP2, HTTP and HTTPS; otherwise the part before the first `-`
+ * (`grpc-web…` whole), case-insensitive; an unknown one on a well-known port is TCP.
+ */
+export function appProtocolClass(appProtocol: string, port: number): ProtocolClass {
+  if (['kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss'].includes(appProtocol)) return 'skipped';
+  if (appProtocol.toLowerCase().startsWith('grpc-web')) return 'skipped';
+  const dash = appProtocol.indexOf('-');
+  const c = protocolClass(dash < 0 ? appProtocol : appProtocol.slice(0, dash));
+  return c === 'unknown' && WELL_KNOWN_TCP.includes(port) ? 'tcp' : c;
+}

@@ -5,9 +5,12 @@ import type { Obj } from './obj';
 import type { SimpleLoadBalancer, TcpKeepaliveSpec, TrafficPolicySpec } from './types';
 
 const LB_KINDS: readonly SimpleLoadBalancer[] = ['LEAST_REQUEST', 'ROUND_ROBIN', 'RANDOM'];
+/** Istio's `UNSPECIFIED`: "an appropriate default" (tcpshift's LEAST_REQUEST), as if not written. */
+const LB_UNSPECIFIED = 'UNSPECIFIED';
+/** ClientTLSSettings.mode; left out is DISABLE (the proto's zero value). */
+const TLS_MODES = ['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'] as const;
 const LB_ALIASES: Readonly<Record<string, SimpleLoadBalancer>> = { LEAST_CONN: 'LEAST_REQUEST' };
 const PROXY_VERSIONS: readonly ('V1' | 'V2')[] = ['V1', 'V2'];
-const POSITIVE = { min: 1, max: INT32_MAX };
 const NON_NEGATIVE = { min: 0, max: INT32_MAX };
 
 const SECOND = 1000;
@@ -42,7 +45,8 @@ export function readTrafficPolicy(o: Obj): TrafficPolicySpec {
   if (pool) policy.connectionPool = readConnectionPool(pool);
   const od = o.obj('outlierDetection');
   if (od) policy.outlierDetection = readOutlierDetection(od);
-  readTls(o);
+  const tlsMode = readTls(o);
+  if (tlsMode !== undefined) policy.tlsMode = tlsMode;
   o.unsupported('portLevelSettings', 'per-port policies are not applied; the top-level policy is used', 'warning');
   const pp = o.obj('proxyProtocol');
   if (pp) policy.proxyProtocol = readProxyProtocol(pp);
@@ -52,7 +56,8 @@ export function readTrafficPolicy(o: Obj): TrafficPolicySpec {
 }
 
 function readLoadBalancer(o: Obj): NonNullable<TrafficPolicySpec['loadBalancer']> {
-  const simple = o.enum('simple', LB_KINDS, LB_ALIASES);
+  const written = o.get('simple');
+  const simple = written?.value === LB_UNSPECIFIED ? undefined : o.enum('simple', LB_KINDS, LB_ALIASES);
   const ch = o.obj('consistentHash');
   const consistentHash = ch && readConsistentHash(ch);
   if (simple !== undefined && ch) {
@@ -90,7 +95,8 @@ function readConnectionPool(o: Obj): NonNullable<TrafficPolicySpec['connectionPo
   o.unsupported('http', 'HTTP connection pool settings do not apply to TCP; ignored', 'warning');
   o.done();
   if (!t) return {};
-  const maxConnections = t.int('maxConnections', POSITIVE);
+  // validateConnectionPool: 0 is the proto default, i.e. not set (unlimited).
+  const maxConnections = t.int('maxConnections', NON_NEGATIVE) || undefined;
   const connectTimeoutMs = t.duration('connectTimeout', DURATION_BOUNDS.connectTimeout);
   const idleTimeoutMs = t.duration('idleTimeout', DURATION_BOUNDS.idleTimeout);
   const ka = t.obj('tcpKeepalive');
@@ -131,14 +137,16 @@ function readProxyProtocol(o: Obj): NonNullable<TrafficPolicySpec['proxyProtocol
   return version === undefined ? undefined : { version };
 }
 
-/** `tls.mode: DISABLE` is what tcpshift does anyway; any other mode would originate TLS. */
-function readTls(o: Obj): void {
+/**
+ * `tls.mode`: DISABLE (also when left out) is what tcpshift does anyway; another mode would originate TLS,
+ * which tcpshift cannot. It is returned, not reported: the model makes it an error only where a route
+ * served here uses it (src/model/tls-origination.ts), a warning elsewhere.
+ */
+function readTls(o: Obj): TrafficPolicySpec['tlsMode'] {
   const tls = o.obj('tls');
-  if (!tls) return;
-  const mode = tls.get('mode');
+  if (!tls) return undefined;
+  const written = tls.get('mode');
+  const mode = tls.enum('mode', TLS_MODES);
   tls.ignore(...tls.keys());
-  if (mode?.value !== 'DISABLE') {
-    const path = mode?.path ?? tls.path;
-    o.r.report(path, Codes.FIELD_UNSUPPORTED, `${path} is not supported: tcpshift does not originate TLS (only mode DISABLE)`);
-  }
+  return written ? mode : 'DISABLE';
 }

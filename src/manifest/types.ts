@@ -158,6 +158,8 @@ export interface TrafficPolicySpec {
       readonly maxConnectionDurationMs?: number;
     };
   };
+  /** `tls.mode` (DISABLE when `tls` leaves it out); one that originates TLS is an error where a served route uses it. */
+  readonly tlsMode?: 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
   readonly outlierDetection?: {
     /** consecutive5xxErrors / consecutiveGatewayErrors: for TCP, consecutive connect failures. */
     readonly consecutiveErrors?: number;
@@ -200,7 +202,8 @@ export interface WorkloadEntry {
 export interface ServiceEntrySpec {
   readonly hosts: readonly string[];
   readonly ports: readonly ServicePort[];
-  readonly resolution: 'STATIC' | 'DNS' | 'NONE';
+  /** DNS_ROUND_ROBIN is read as DNS (at most one endpoint; names are resolved when dialled either way). */
+  readonly resolution: 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN' | 'NONE';
   readonly endpoints: readonly WorkloadEntry[];
   /** `workloadSelector.labels`: the WorkloadEntries of the namespace it takes its endpoints from. */
   readonly workloadSelector?: Readonly<Record<string, string>>;

@@ -5,7 +5,7 @@
 
 // ---------- WorkloadEntry (networking.istio.io) ----------
 export interface WorkloadEntrySpec {
-  /** IP address or DNS name. */
+  /** IP address, DNS name, or `unix:///path` (a Unix socket workload: port 0). */
   readonly address: string;
   /** Port name → port number on the workload. */
   readonly ports: Readonly<Record<string, number>>;

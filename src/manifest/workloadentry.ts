@@ -2,6 +2,7 @@
 import { Codes } from '../errors';
 import { isHostname, isIP } from './address';
 import { asPort, compact, INT32_MAX } from './fields';
+import { UNIX_ADDRESS_PREFIX, unixAddressError } from './istio-names';
 import { checkName } from './names';
 import type { Obj } from './obj';
 import type { WorkloadEntrySpec } from './workload-types';
@@ -10,10 +11,17 @@ import type { WorkloadEntrySpec } from './workload-types';
 export function readWorkloadEntry(spec: Obj): WorkloadEntrySpec | undefined {
   const r = spec.r;
   const address = spec.str('address', true);
-  if (address !== undefined && !isIP(address) && !isHostname(address)) {
-    r.report(spec.at('address'), Codes.FIELD_ADDRESS, `${spec.at('address')} must be an IP address or a DNS name, got ${JSON.stringify(address)}`);
+  // validateWorkloadEntry: `unix:///path` is a Unix socket workload, with no ports of its own.
+  const unix = address !== undefined && address.startsWith(UNIX_ADDRESS_PREFIX);
+  const unixError = unix ? unixAddressError(address.slice(UNIX_ADDRESS_PREFIX.length)) : null;
+  if (address !== undefined && (unix ? unixError !== null : !isIP(address) && !isHostname(address))) {
+    r.report(spec.at('address'), Codes.FIELD_ADDRESS,
+      `${spec.at('address')} must be an IP address, a DNS name or unix:///path, got ${JSON.stringify(address)}${unixError ? ` (${unixError})` : ''}`);
   }
   const ports = readPortMap(spec, 'ports');
+  if (unix && Object.keys(ports).length > 0) {
+    r.report(spec.at('ports'), Codes.FIELD_UNSUPPORTED, `${spec.at('ports')} is not supported: a Unix socket workload has no ports`);
+  }
   const labels = spec.strMap('labels');
   const weight = spec.int('weight', { min: 0, max: INT32_MAX });
   const locality = spec.str('locality');
@@ -31,7 +39,7 @@ export function readPortMap(o: Obj, key: string): Record<string, number> {
   for (const name of map?.keys() ?? []) {
     const p = map?.get(name);
     if (!p) continue;
-    checkName(o.r, p.path, name, 'label');
+    checkName(o.r, p.path, name, 'istio-label');
     const n = asPort(o.r, p);
     if (n !== undefined) ports.push([name, n]);
   }

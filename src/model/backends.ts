@@ -3,6 +3,7 @@
  * workloadSelector, a Kubernetes Service's selector over WorkloadEntries, and EndpointSlices. Pure.
  */
 import type { EndpointSlice, KubeService, ServiceEntry, ServicePort, WorkloadEntryResource } from '../manifest/types';
+import { unixPath } from './address';
 import { hasLabels, ownValue } from './own';
 
 /** One workload a service can send to: its address, labels, weight, and the port each service port maps to. */
@@ -31,7 +32,7 @@ export function kubePorts(svc: KubeService): ServicePort[] {
 
 /**
  * A ServiceEntry's workloads for `host`: its endpoints, else the WorkloadEntries its workloadSelector
- * picks, else (resolution DNS) the host itself. A port is the workload's port of the same name, else
+ * picks, else (resolution DNS or DNS_ROUND_ROBIN) the host itself. A port is the workload's port of the same name, else
  * the targetPort, else the service port — as Istio does.
  */
 export function entryWorkloads(entry: ServiceEntry, host: string, src: WorkloadSources): Workload[] {
@@ -41,11 +42,16 @@ export function entryWorkloads(entry: ServiceEntry, host: string, src: WorkloadS
   if (spec.workloadSelector !== undefined) {
     const selector = spec.workloadSelector;
     return selected(src, entry.metadata.namespace, selector).map((we) => ({
-      address: we.spec.address, labels: we.spec.labels, weight: we.spec.weight ?? 1, ports: portsOf(we.spec.ports),
+      address: we.spec.address, labels: we.spec.labels, weight: we.spec.weight ?? 1,
+      ports: unixPath(we.spec.address) === null ? portsOf(we.spec.ports) : onSocket(spec.ports.map((p) => p.number)),
     }));
   }
-  if (spec.endpoints.length === 0 && spec.resolution === 'DNS') return [{ address: host, labels: {}, weight: 1, ports: portsOf({}) }];
-  return spec.endpoints.map((ep) => ({ address: ep.address, labels: ep.labels, weight: ep.weight ?? 1, ports: portsOf(ep.ports) }));
+  const dns = spec.resolution === 'DNS' || spec.resolution === 'DNS_ROUND_ROBIN';
+  if (spec.endpoints.length === 0 && dns) return [{ address: host, labels: {}, weight: 1, ports: portsOf({}) }];
+  return spec.endpoints.map((ep) => ({
+    address: ep.address, labels: ep.labels, weight: ep.weight ?? 1,
+    ports: unixPath(ep.address) === null ? portsOf(ep.ports) : onSocket(spec.ports.map((p) => p.number)),
+  }));
 }
 
 /**
@@ -58,6 +64,10 @@ export function kubeWorkloads(svc: KubeService, src: WorkloadSources): Workload[
   const found: Workload[] = [];
   if (svc.spec.selector !== undefined) {
     for (const we of selected(src, ns, svc.spec.selector)) {
+      if (unixPath(we.spec.address) !== null) {
+        found.push({ address: we.spec.address, labels: we.spec.labels, weight: we.spec.weight ?? 1, ports: onSocket(svc.spec.ports.map((p) => p.port)) });
+        continue;
+      }
       const ports = new Map<number, number>();
       for (const p of svc.spec.ports) {
         const named = (n: string) => (n === '' ? undefined : ownValue(we.spec.ports, n));
@@ -81,6 +91,11 @@ export function kubeWorkloads(svc: KubeService, src: WorkloadSources): Workload[
     }
   }
   return found;
+}
+
+/** A Unix socket workload (`unix:///path`) serves every service port on its socket: port 0. */
+function onSocket(servicePorts: readonly number[]): Map<number, number> {
+  return new Map(servicePorts.map((n) => [n, 0]));
 }
 
 /** The EndpointSlices of Service `name` in `ns`. */

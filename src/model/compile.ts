@@ -1,5 +1,6 @@
 /** Resources → one deeply frozen RoutingTable, or every semantic error at once. Pure. */
 import { Codes, type Diagnostic } from '../errors';
+import { gatewayRefError, resolveGatewayRef } from '../manifest/istio-names';
 import { diagAt, relatedAt } from '../manifest/locate';
 import type { DestinationRule, EndpointSlice, Gateway, KubeService, Resource, ServiceEntry, TcpRoute, VirtualService, WorkloadEntryResource } from '../manifest/types';
 import { resolveRoute } from './destinations';
@@ -10,6 +11,7 @@ import { bindTlsRoutes, compileTlsRules, type GatewayResolver } from './tls-rout
 import { indexServices, reportEmptyServices, type ServiceInputs } from './services';
 import { compilePolicies } from '../rollout/compile-policy';
 import { connectionsFor } from '../rollout/connections';
+import { checkTlsOrigination, type ServedDestination } from './tls-origination';
 import { withConnectionPolicies } from './connections';
 import type { CompileOptions, Destination, Listener, RoutingTable } from './types';
 
@@ -38,12 +40,20 @@ export function compile(resources: readonly Resource[], opts: CompileOptions): C
   const tls = bindTlsRoutes(candidates, compileTlsRules(sortByRef(vss), resolve, index, out), out);
   const listeners = bindRoutes(candidates, rules, out, tls);
   const gatewayApi = compileGatewayApi(unique, index, listeners, opts, out);
+  checkTlsOrigination(of('DestinationRule') as DestinationRule[], servedDestinations(rules), index, out);
   reportEmptyServices(index, inputs, out);
   const rollouts = compilePolicies(unique, out);
   if (out.some((d) => d.severity === 'error')) return { ok: false, diagnostics: out };
   // A RolloutPolicy's `connections`/`stickiness` travel with the routes it governs (the proxy reads them per listener).
   const governed = rollouts.length > 0 ? withConnectionPolicies({ listeners }, (l) => connectionsFor(rollouts, l.route.virtualService)).listeners : listeners;
   return { ok: true, table: deepFreeze({ listeners: withGatewayApi(governed, gatewayApi), ...(rollouts.length > 0 ? { rollouts } : {}) }), diagnostics: out };
+}
+
+/** The destinations of the rules some listener takes (weight 0 included: a rollout may shift to them). */
+function servedDestinations(rules: readonly CompiledRule[]): ServedDestination[] {
+  return rules.filter((r) => r.used).flatMap((r) => r.rule.route.map((rd) => ({
+    namespace: r.vs.metadata.namespace, host: rd.destination.host, ...(rd.destination.subset !== undefined ? { subset: rd.destination.subset } : {}),
+  })));
 }
 
 /** Each (kind, namespace, name) once; later copies are DUPLICATE_RESOURCE naming the first file. */
@@ -85,24 +95,46 @@ function compileRules(vss: readonly VirtualService[], known: ReadonlySet<string>
             ? resolveGateways(vs, m.gateways, `spec.tcp[${rule.index}].match[${i}].gateways`, known, out) : gws,
           ...(m.port !== undefined ? { port: m.port } : {}),
         }));
-      rules.push({ vs, rule, ref: ref(vs), accepts, destinations: resolveRoute(vs, rule, index, out), used: false });
+      // A rule for the mesh only is never served here: what it names is Istio's to check, so only warned about.
+      const meshOnly = accepts.every((a) => a.gateways.length === 0);
+      const destinations = meshOnly ? asWarnings(out, (o) => resolveRoute(vs, rule, index, o)) : resolveRoute(vs, rule, index, out);
+      rules.push({ vs, rule, ref: ref(vs), accepts, destinations, used: false });
     }
   }
   return rules;
 }
 
-/** `namespace/name` refs of the gateways listed at `field`; `mesh` is dropped, unknown ones are errors. */
+/**
+ * `namespace/name` refs of the gateways listed at `field` (Istio's resolveGatewayName: short, `ns/name` or
+ * the legacy `name.ns…`); `mesh` and names the reader refused are dropped. An unknown one is an error,
+ * or a warning when the VirtualService has no rule tcpshift serves (no tcp or tls rule: only http routes, say).
+ */
 function resolveGateways(vs: VirtualService, names: readonly string[], field: string, known: ReadonlySet<string>, out: Diagnostic[]): string[] {
   const refs: string[] = [];
   names.forEach((name, i) => {
-    if (name === 'mesh') return;
-    const r = name.includes('/') ? name : `${vs.metadata.namespace}/${name}`;
+    if (name === 'mesh' || gatewayRefError(name).error !== null) return;
+    const r = resolveGatewayRef(name, vs.metadata.namespace);
     if (!known.has(r)) {
-      out.push(diagAt(vs, `${field}[${i}]`, Codes.UNKNOWN_GATEWAY, `${field}[${i}]: no Gateway ${r} in this commit`));
+      out.push(diagAt(vs, `${field}[${i}]`, Codes.UNKNOWN_GATEWAY, `${field}[${i}]: no Gateway ${r} in this commit`,
+        vs.spec.tcp.length > 0 || (vs.spec.tls?.length ?? 0) > 0 ? 'error' : 'warning'));
     }
     refs.push(r);
   });
   return refs;
+}
+
+/** Codes about what a route names (not how it is written): for a rule never served here, warnings. */
+const LOOKUP_CODES: ReadonlySet<string> = new Set([
+  Codes.UNKNOWN_HOST, Codes.UNKNOWN_SUBSET, Codes.EMPTY_SUBSET, Codes.UNKNOWN_PORT, Codes.PORT_REQUIRED, Codes.DUPLICATE_DESTINATION,
+]);
+
+/** Runs `f` and adds what it reported to `out`, lookup errors as warnings; returns its result only when no error is left. */
+function asWarnings<T>(out: Diagnostic[], f: (o: Diagnostic[]) => T | null): T | null {
+  const found: Diagnostic[] = [];
+  const result = f(found);
+  const softened = found.map((d) => (d.severity === 'error' && LOOKUP_CODES.has(d.code) ? { ...d, severity: 'warning' as const } : d));
+  out.push(...softened);
+  return softened.some((d) => d.severity === 'error') ? null : result;
 }
 
 /**

@@ -2,7 +2,7 @@
 import { Codes, type Diagnostic } from '../errors';
 import { diagAt, relatedAt } from '../manifest/locate';
 import type { Gateway, GatewayServer } from '../manifest/types';
-import { hostPort, isIP, isWildcard } from './address';
+import { hostPort, isIP, isWildcard, unixPath } from './address';
 import { hasLabels } from './own';
 import type { CompileOptions } from './types';
 
@@ -38,9 +38,10 @@ export function gatewayListeners(gateways: readonly Gateway[], opts: CompileOpti
     }
     for (const server of gw.spec.servers) {
       const address = server.bind ?? opts.listenHost;
-      if (server.bind !== undefined && !isIP(server.bind)) {
+      // A `unix:///path` bind (port 0; its path checked by the reader) is a listener keyed by its address.
+      if (server.bind !== undefined && !isIP(server.bind) && unixPath(server.bind) === null) {
         out.push(diagAt(gw, `spec.servers[${server.index}].bind`, Codes.FIELD_ADDRESS,
-          `spec.servers[${server.index}].bind ${JSON.stringify(server.bind)} must be an IP address`));
+          `spec.servers[${server.index}].bind ${JSON.stringify(server.bind)} must be an IP address or unix:///path`));
         continue;
       }
       const samePort = byPort.get(server.port.number) ?? [];

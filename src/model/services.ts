@@ -2,7 +2,7 @@
 import { Codes, type Diagnostic } from '../errors';
 import { diagAt, relatedAt } from '../manifest/locate';
 import type { DestinationRule, EndpointSlice, KubeService, ServiceEntry, ServicePort } from '../manifest/types';
-import { isIP } from './address';
+import { isIP, unixPath } from './address';
 import { entryWorkloads, kubePorts, kubeWorkloads, slicesOf, type Workload, type WorkloadSources } from './backends';
 
 /** Istio's short-name rule: a host without a dot is `<host>.<namespace>.svc.cluster.local`. */
@@ -89,9 +89,9 @@ export function indexServices(inputs: ServiceInputs, rules: readonly Destination
     });
     if (entry.spec.resolution === 'STATIC') {
       entry.spec.endpoints.forEach((ep, i) => {
-        if (!isIP(ep.address)) {
+        if (!isIP(ep.address) && unixPath(ep.address) === null) {
           out.push(diagAt(entry, `spec.endpoints[${i}].address`, Codes.FIELD_ADDRESS,
-            `spec.endpoints[${i}].address ${JSON.stringify(ep.address)} must be an IP address with resolution STATIC (use resolution DNS for names)`));
+            `spec.endpoints[${i}].address ${JSON.stringify(ep.address)} must be an IP address or unix:///path with resolution STATIC (use resolution DNS for names)`));
         }
       });
     }

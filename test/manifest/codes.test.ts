@@ -121,17 +121,17 @@ const CASES: readonly Case[] = [
   { name: 'weight over int32', yaml: VS_ROUTE('2147483648'), code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 7, field: 'spec.tcp[0].route[0].weight' },
   {
     name: 'destination host missing',
-    yaml: istio('VirtualService', '  tcp:\n  - route:\n    - destination:\n        subset: v1\n'),
+    yaml: istio('VirtualService', '  tcp:\n  - route:\n    - destination:\n        subset: v1\n  hosts: [a]\n'),
     code: Codes.FIELD_REQUIRED, severity: 'error', line: 8, col: 7, field: 'spec.tcp[0].route[0].destination.host',
   },
   {
     name: 'route missing',
-    yaml: istio('VirtualService', '  tcp:\n  - match:\n    - port: 1\n'),
+    yaml: istio('VirtualService', '  tcp:\n  - match:\n    - port: 1\n  hosts: [a]\n'),
     code: Codes.FIELD_REQUIRED, severity: 'error', line: 7, col: 5, field: 'spec.tcp[0].route',
   },
   {
     name: 'route empty',
-    yaml: istio('VirtualService', '  tcp:\n  - route: []\n'),
+    yaml: istio('VirtualService', '  tcp:\n  - route: []\n  hosts: [a]\n'),
     code: Codes.FIELD_REQUIRED, severity: 'error', line: 7, col: 5, field: 'spec.tcp[0].route',
   },
   {
@@ -171,7 +171,7 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'tls rule without a match (Istio requires sniHosts)',
-    yaml: istio('VirtualService', '  tls:\n  - route:\n    - destination: {host: a}\n'),
+    yaml: istio('VirtualService', '  tls:\n  - route:\n    - destination: {host: a}\n  hosts: [a]\n'),
     code: Codes.FIELD_REQUIRED, severity: 'error', line: 7, col: 5, field: 'spec.tls[0].match',
   },
   {
@@ -182,7 +182,7 @@ const CASES: readonly Case[] = [
   // ---- Gateway
   {
     name: 'server port number missing',
-    yaml: istio('Gateway', '  servers:\n  - port:\n      protocol: TCP\n'),
+    yaml: istio('Gateway', '  servers:\n  - port:\n      protocol: TCP\n      name: tcp\n    hosts: ["*"]\n'),
     code: Codes.FIELD_REQUIRED, severity: 'error', line: 7, col: 5, field: 'spec.servers[0].port.number',
   },
   {
@@ -211,9 +211,9 @@ const CASES: readonly Case[] = [
     code: Codes.SERVER_SKIPPED, severity: 'warning', line: 7, col: 5, field: 'spec.servers[0]',
   },
   {
-    name: 'tls on a TCP server',
+    name: 'tls on a TCP server (Istio rejects it)',
     yaml: istio('Gateway', '  servers:\n  - port: {number: 1, protocol: TCP}\n    tls: {mode: SIMPLE}\n'),
-    code: Codes.FIELD_UNKNOWN, severity: 'warning', line: 8, col: 5, field: 'spec.servers[0].tls',
+    code: Codes.FIELD_UNSUPPORTED, severity: 'error', line: 8, col: 5, field: 'spec.servers[0].tls',
   },
   {
     name: 'unknown spec field',
@@ -242,8 +242,8 @@ const CASES: readonly Case[] = [
     code: Codes.FIELD_REQUIRED, severity: 'error', line: 8, col: 5, field: 'spec.subsets[0].name',
   },
   {
-    name: 'subset name not a DNS-1123 label',
-    yaml: istio('DestinationRule', '  host: a\n  subsets:\n  - name: V1\n'),
+    name: 'subset name not a DNS-1123 label (Istio allows upper case, not _)',
+    yaml: istio('DestinationRule', '  host: a\n  subsets:\n  - name: V_1\n'),
     code: Codes.FIELD_NAME, severity: 'error', line: 8, col: 5, field: 'spec.subsets[0].name',
   },
   {
@@ -277,9 +277,9 @@ const CASES: readonly Case[] = [
     code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.maxConnectionDuration',
   },
   {
-    name: 'TLS origination',
-    yaml: DR_POLICY('    tls:\n      mode: SIMPLE\n'),
-    code: Codes.FIELD_UNSUPPORTED, severity: 'error', line: 9, col: 7, field: 'spec.trafficPolicy.tls.mode',
+    name: 'TLS mode that is not one (origination itself is judged by the model)',
+    yaml: DR_POLICY('    tls:\n      mode: SIMPEL\n'),
+    code: Codes.FIELD_ENUM, severity: 'error', line: 9, col: 7, field: 'spec.trafficPolicy.tls.mode',
   },
   {
     name: 'http connection pool ignored',
@@ -347,8 +347,8 @@ const CASES: readonly Case[] = [
     code: Codes.FIELD_RANGE, severity: 'error', line: 9, col: 7, field: 'spec.trafficPolicy.outlierDetection.interval',
   },
   {
-    name: 'maxConnections zero',
-    yaml: DR_TCP_POOL('maxConnections: 0'),
+    name: 'maxConnections negative (0 is Istio\'s unset)',
+    yaml: DR_TCP_POOL('maxConnections: -1'),
     code: Codes.FIELD_RANGE, severity: 'error', line: 10, col: 9, field: 'spec.trafficPolicy.connectionPool.tcp.maxConnections',
   },
   {
@@ -389,8 +389,8 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'endpoint ports key not a DNS-1123 label',
-    yaml: istio('ServiceEntry', '  hosts: [a]\n  endpoints:\n  - address: 10.0.0.1\n    ports:\n      toString: 9000\n'),
-    code: Codes.FIELD_NAME, severity: 'error', line: 10, col: 7, field: 'spec.endpoints[0].ports.toString',
+    yaml: istio('ServiceEntry', '  hosts: [a]\n  endpoints:\n  - address: 10.0.0.1\n    ports:\n      to_string: 9000\n'),
+    code: Codes.FIELD_NAME, severity: 'error', line: 10, col: 7, field: 'spec.endpoints[0].ports.to_string',
   },
   {
     name: 'targetPort out of range',
@@ -501,7 +501,7 @@ const CASES: readonly Case[] = [
   {
     name: 'Service appProtocol unknown',
     yaml: 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - {port: 1, appProtocol: TPC}\n',
-    code: Codes.UNKNOWN_PROTOCOL, severity: 'error', line: 6, col: 15, field: 'spec.ports[0].appProtocol',
+    code: Codes.UNKNOWN_PROTOCOL, severity: 'warning', line: 6, col: 15, field: 'spec.ports[0].appProtocol',
   },
   {
     name: 'EndpointSlice without the service-name label',

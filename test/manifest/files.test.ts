@@ -88,7 +88,7 @@ describe('file rules', () => {
   });
 
   test('a UTF-8 byte order mark and CRLF line ends are accepted, positions unchanged', () => {
-    const text = `\uFEFF${istio('Gateway', '  servers:\n  - port: {number: 1, name: tcp, protocol: TCP}\n', 'a')}`.replace(/\n/g, '\r\n');
+    const text = `\uFEFF${istio('Gateway', '  servers:\n  - {port: {number: 1, name: tcp, protocol: TCP}, hosts: ["*"]}\n', 'a')}`.replace(/\n/g, '\r\n');
     const { resources, diagnostics } = parseManifests([file('a.yaml', text)]);
     expect(diagnostics).toEqual([]);
     expect(resources[0]?.positions['spec.servers[0]']).toEqual([7, 5]);
@@ -111,7 +111,7 @@ describe('file rules', () => {
     const files = [
       { path: 'l.yaml', type: 'symlink' as const, size: 1 },
       file('a.yaml', 'a: [\n'),
-      file('b.yaml', istio('VirtualService', '  tcp:\n  - route:\n    - destination: {host: a}\n      weight: x\n')),
+      file('b.yaml', istio('VirtualService', '  tcp:\n  - route:\n    - destination: {host: a}\n      weight: x\n  hosts: [a]\n')),
       file('c.yaml', '---\n'),
     ];
     const { diagnostics } = parseManifests(files);

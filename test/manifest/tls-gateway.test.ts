@@ -87,9 +87,9 @@ describe('modes tcpshift cannot serve', () => {
     expect(read(GW('TLS', '    tls: {mode: SIMPLE}\n')).diagnostics[0]?.message).toMatch(/does not terminate TLS/);
   });
 
-  test('tls on a TCP server is still only a warning here (its severity is the validation-parity work)', () => {
+  test('tls on a TCP server is an error, as in Istio (test/manifest/istio-parity.test.ts)', () => {
     const { diagnostics } = read(GW('TCP', '    tls: {mode: PASSTHROUGH}\n'));
-    expect(diagnostics.map((d) => d.code)).toEqual([Codes.FIELD_UNKNOWN]);
+    expect(diagnostics.map((d) => d.code)).toEqual([Codes.FIELD_UNSUPPORTED]);
   });
 });
 
@@ -120,7 +120,7 @@ describe('annotation tcpshift.io/accept-proxy-protocol', () => {
   });
 
   test('on a VirtualService the annotation is not read (it is a Gateway setting)', () => {
-    const vs = istio('VirtualService', '  hosts: [a]\n').replace('metadata:\n', `metadata:\n${ann('"maybe"')}`);
+    const vs = istio('VirtualService', '  hosts: [a]\n  tcp: [{route: [{destination: {host: a}}]}]\n').replace('metadata:\n', `metadata:\n${ann('"maybe"')}`);
     expect(parseOne(vs).diagnostics).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { istio, parseOne } from './util';
 
 /** A VirtualService with `hosts` (line 6) and one tls rule whose match block is `match` (from line 9). */
 const VS = (hosts: string, match: string, route = '    route:\n    - destination: {host: db}\n') =>
-  istio('VirtualService', `  hosts: ${hosts}\n  tls:\n  - match:\n${match}${route}`);
+  istio('VirtualService', `  hosts: ${hosts}\n  tls:\n  - match:\n${match}${route}  gateways: [gw]\n`);
 
 function read(text: string) {
   const { resources, diagnostics } = parseOne(text);

@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS } from '../../src/manifest/types';
 import { MAX_DEPTH } from '../../src/manifest/yaml';
 import { errors, istio, parseOne, where } from './util';
 
-const GATEWAY = istio('Gateway', '  servers:\n  - port: {number: 1, name: tcp, protocol: TCP}\n', 'g');
+const GATEWAY = istio('Gateway', '  servers:\n  - {port: {number: 1, name: tcp, protocol: TCP}, hosts: ["*"]}\n', 'g');
 
 interface Case {
   readonly name: string;
@@ -97,16 +97,16 @@ describe('YAML problems', () => {
   });
 
   test('an alias used where a value is expected is read through', () => {
-    const text = istio('VirtualService', '  hosts: &h [tcp-echo]\n  gateways: *h\n', 'vs');
+    const text = istio('VirtualService', '  hosts: &h [tcp-echo]\n  gateways: *h\n  tcp: [{route: [{destination: {host: a}}]}]\n', 'vs');
     const { resources, diagnostics } = parseOne(text);
     expect(diagnostics).toEqual([]);
-    expect(resources.map((r) => r.spec)).toEqual([{ hosts: ['tcp-echo'], gateways: ['tcp-echo'], tcp: [] }]);
+    expect(resources.map((r) => r.spec)).toEqual([expect.objectContaining({ hosts: ['tcp-echo'], gateways: ['tcp-echo'] })]);
     expect(resources[0]?.positions['spec.gateways[0]']).toEqual([6, 14]);
   });
 
   test('anchors do not reach into the next document', () => {
-    const text = `${istio('VirtualService', '  hosts: &h [a]\n', 'a')}---\n${istio('VirtualService', '  hosts: *h\n', 'b')}`;
-    expect(where(parseOne(text).diagnostics)).toEqual(['YAML_SYNTAX@13:10']);
+    const text = `${istio('VirtualService', '  hosts: &h [a]\n  tcp: [{route: [{destination: {host: a}}]}]\n', 'a')}---\n${istio('VirtualService', '  hosts: *h\n', 'b')}`;
+    expect(where(parseOne(text).diagnostics)).toEqual(['YAML_SYNTAX@14:10']);
   });
 });
 

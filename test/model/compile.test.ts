@@ -244,6 +244,7 @@ describe('compile: routing semantics', () => {
 kind: VirtualService
 metadata: {name: vs}
 spec:
+  hosts: ["*"]
   gateways: [gw]
   tcp:
   - match:
@@ -253,7 +254,7 @@ spec:
 ${dest('v2')}
   - route:
 ${dest('v1')}`;
-    const gw = GW(31400, 'gw', '  - port: {number: 31401, name: b, protocol: TCP}\n  - port: {number: 31402, name: c, protocol: TCP}');
+    const gw = GW(31400, 'gw', '  - port: {number: 31401, name: b, protocol: TCP}\n    hosts: ["*"]\n  - port: {number: 31402, name: c, protocol: TCP}\n    hosts: ["*"]');
     const t = table({ ...base(), 'gw.yaml': gw, 'vs.yaml': vs });
     expect(t.listeners.map((l) => [l.port, l.route.rule, l.route.destinations[0]!.subset])).toEqual([[31400, 1, 'v1'], [31401, 0, 'v2'], [31402, 0, 'v2']]);
   });
@@ -266,7 +267,7 @@ ${dest('v1')}`;
   });
 
   test('two binds on one port are fine when neither is the wildcard', () => {
-    const gw = GW(31400, 'gw', '    bind: 127.0.0.1\n  - port: {number: 31400, name: b, protocol: TCP}\n    bind: 127.0.0.2');
+    const gw = GW(31400, 'gw', '    bind: 127.0.0.1\n  - port: {number: 31400, name: b, protocol: TCP}\n    bind: 127.0.0.2\n    hosts: ["*"]');
     expect(table({ ...base(), 'gw.yaml': gw }).listeners.map((l) => l.key)).toEqual(['127.0.0.1:31400', '127.0.0.2:31400']);
   });
 

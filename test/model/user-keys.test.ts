@@ -3,6 +3,7 @@
  * Object.prototype member (`constructor`, `toString`, `hasOwnProperty`) must map to the port written,
  * never to an inherited function — compiled, and served on the JavaScript data path.
  */
+import { Codes } from '../../src/errors';
 import { buildDesired } from '../../src/model/desired';
 import { DEFAULT_COMPILE_OPTIONS, type RoutingTable } from '../../src/model/types';
 import { selectorMatches } from '../../src/model/listeners';
@@ -74,11 +75,11 @@ test('the prototype names Kubernetes allows in a port name compile and serve a c
   expect(await connectAndSend(gatewayPort, 'again')).toBe('one again\n');
 });
 
-test('an endpoint ports map keyed by a prototype name maps only its own keys', () => {
+test('an endpoint ports map keyed by a prototype name is that key only: no service port is named so (UNKNOWN_PORT, as Istio)', () => {
   const text = manifests(31999, 9123, 'tcp').replace('  - address: 127.0.0.1\n', '  - address: 127.0.0.1\n    ports: {constructor: 9200}\n');
   const d = buildDesired([file('m.yaml', text)]);
-  expect(d.ok).toBe(true);
-  if (d.ok) expect(d.table.listeners[0]!.route.destinations[0]!.endpoints[0]!.port).toBe(9123);
+  expect(d.ok).toBe(false);
+  expect(d.diagnostics.filter((x) => x.severity === 'error').map((x) => [x.code, x.field])).toEqual([[Codes.UNKNOWN_PORT, 'spec.endpoints[0].ports.constructor']]);
 });
 
 test('selectors match own labels only', () => {
