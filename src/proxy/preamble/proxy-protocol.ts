@@ -49,13 +49,14 @@ function readV1(buf: Uint8Array): ProxyVerdict {
   if (!sig.ok) return reject('not_proxy');
   if (!sig.full) return MORE;
   let end = -1;
-  const limit = Math.min(buf.length, PROXY_V1_MAX_BYTES);
-  for (let i = V1_PREFIX.length; i < limit - 1; i++) {
-    if (buf[i] === 0x0d && buf[i + 1] === 0x0a) {
-      end = i;
-      break;
-    }
-    if (buf[i] === 0x0a || buf[i] === 0x0d) return reject('invalid');
+  const limit = Math.min(buf.length, PROXY_V1_MAX_BYTES - 1); // the CR; its LF is byte 107 at most
+  for (let i = V1_PREFIX.length; i < limit; i++) {
+    if (buf[i] === 0x0a) return reject('invalid'); // LF without CR
+    if (buf[i] !== 0x0d) continue;
+    if (i + 1 >= buf.length) return MORE;
+    if (buf[i + 1] !== 0x0a) return reject('invalid');
+    end = i;
+    break;
   }
   if (end < 0) return buf.length >= PROXY_V1_MAX_BYTES ? reject('too_large') : MORE;
   const line = Buffer.from(buf.subarray(0, end)).toString('latin1');
