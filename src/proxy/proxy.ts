@@ -12,10 +12,14 @@ import { LocalErrors } from './local-errors';
 import { nativeBinding, nativeLoadError } from './native/binding';
 import { nativeTransport } from './native/transport';
 import type { AcceptContext, ConnectionHost, ProxiedConnection, RoutedConnection } from './routed';
-import { buildRuntime, EMPTY_RUNTIME, type TableRuntime } from './runtime';
+import { judgePreamble, preambleMax, type Preamble } from './preamble/judge';
+import { PREAMBLE_TIMEOUT_MS } from './preamble/client-hello';
+import { proxyHeader, type PeerAddress } from './preamble/proxy-protocol';
+import { PreambleRejections } from './preamble/rejections';
+import { buildRuntime, EMPTY_RUNTIME, type ListenerRuntime, type SocketRuntime, type TableRuntime } from './runtime';
 import { Sweeper } from './sweep';
 import { jsTransport } from './js/transport';
-import { BindFailure, type BoundAddress, type BoundListener, type Transport } from './transport';
+import { BindFailure, type BoundAddress, type BoundListener, type Preface, type Transport } from './transport';
 import { snapshotOf, type ProxySnapshot } from './snapshot';
 
 export interface ProxyOptions {
@@ -29,7 +33,12 @@ export interface ProxyOptions {
    * (`js`). `native` throws when the addon is not available.
    */
   readonly dataPath?: 'auto' | 'native' | 'js';
+  /** How long a client may take to send its PROXY header and ClientHello (default PREAMBLE_TIMEOUT_MS; tests shorten it). */
+  readonly preambleTimeoutMs?: number;
 }
+
+/** A connection's preamble as routing uses it: what was read, and the addresses a PROXY header gave. */
+type Read = Extract<Preamble, { kind: 'done' }> & { readonly bytes: Uint8Array };
 
 /** What is bound now. */
 export type BoundInfo = BoundAddress;
@@ -57,6 +66,10 @@ export class TcpProxy {
   private readonly maxConnections: number | undefined;
   private readonly rng: Rng;
   private readonly acceptErrors: LocalErrors;
+  private readonly preambleTimeoutMs: number;
+  /** Clients whose preamble is being read (closed at shutdown). */
+  private readonly reading = new Set<unknown>();
+  private readonly rejections: PreambleRejections;
 
   constructor(opts: ProxyOptions) {
     if (opts.maxConnections !== undefined && (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 0)) {
@@ -67,6 +80,8 @@ export class TcpProxy {
     this.acceptErrors = new LocalErrors(this.stats.acceptErrors, this.log, 'accept failed: connections shed');
     this.host = { log: this.log, release: (c) => this.release(c), accepting: this.accepting, localConnectError: (code, endpoint) => localConnect.record(code, 1, { endpoint }) };
     this.maxConnections = opts.maxConnections;
+    this.preambleTimeoutMs = opts.preambleTimeoutMs ?? PREAMBLE_TIMEOUT_MS;
+    this.rejections = new PreambleRejections(this.stats, this.log);
     this.rng = opts.rng ?? Math.random;
     this.transport = chooseTransport(opts.dataPath ?? 'auto');
     this.sweeper = new Sweeper({ log: this.log, conns: this.conns, runtime: () => this.active, dataPath: this.transport.name });
@@ -98,7 +113,7 @@ export class TcpProxy {
   private async apply(next: RoutingTable): Promise<void> {
     if (this.closing !== null) throw new ApplyError('proxy is closed');
     const runtime = buildRuntime(next, this.stats, this.rng, this.active);
-    const added = next.listeners.filter((l) => !this.bound.has(l.key));
+    const added = [...runtime.sockets.values()].filter((l) => !this.bound.has(l.key));
     this.pending = runtime;
     let results: PromiseSettledResult<BoundListener>[];
     try {
@@ -119,7 +134,7 @@ export class TcpProxy {
     this.sweeper.start(next);
     const removed: string[] = [];
     for (const [key, b] of this.bound) {
-      if (runtime.listeners.has(key)) continue;
+      if (runtime.sockets.has(key)) continue;
       this.bound.delete(key);
       removed.push(key);
       const p = b.close().then(() => {
@@ -147,10 +162,11 @@ export class TcpProxy {
     };
   }
 
+  /** A client accepted on socket `key`: routed now, or once its preamble (PROXY header, ClientHello) is read. */
   private accept(key: string, client: unknown): void {
-    const rt = this.active.listeners.get(key);
-    if (rt === undefined) {
-      if (this.pending?.listeners.has(key) === true) {
+    const sock = this.active.sockets.get(key);
+    if (sock === undefined) {
+      if (this.pending?.sockets.has(key) === true) {
         this.transport.hold(client);
         this.held.push({ key, client });
       } else {
@@ -164,8 +180,47 @@ export class TcpProxy {
       this.transport.reject(client);
       return;
     }
+    if (sock.sni === null && !sock.acceptProxy) this.route(sock.entry!, client, null);
+    else this.readPreamble(sock, client);
+  }
+
+  /** Reads what `sock` needs before routing (bounded in bytes and time), then routes or closes (counted) the client. */
+  private readPreamble(sock: SocketRuntime, client: unknown): void {
+    const needs = { proxy: sock.acceptProxy, tls: sock.sni !== null };
+    this.reading.add(client);
+    this.transport.preamble(client, preambleMax(needs), this.preambleTimeoutMs, (bytes, end) => {
+      const v = judgePreamble(needs, bytes, end);
+      if (v.kind === 'more') return false;
+      this.reading.delete(client);
+      if (this.closing !== null) {
+        this.transport.reject(client);
+        return true;
+      }
+      if (v.kind === 'proxy_rejected') {
+        this.rejections.proxy(sock.key, v.reason);
+        this.transport.reject(client);
+        return true;
+      }
+      if (v.kind === 'sni_rejected') {
+        this.rejections.sni(sock.key, v.reason, null);
+        this.transport.reject(client);
+        return true;
+      }
+      const entry = sock.sni === null ? sock.entry : sock.sni.pick(v.sni);
+      if (entry === null) {
+        this.rejections.sni(sock.key, v.sni === null ? 'no_sni' : 'no_match', v.sni);
+        this.transport.reject(client);
+        return true;
+      }
+      this.route(entry, client, { ...v, bytes });
+      return true;
+    });
+  }
+
+  /** Gives `client` a destination of entry `rt` and hands it to the data path (`read`: its preamble, if one was read). */
+  private route(rt: ListenerRuntime, client: unknown, read: Read | null): void {
     // Picked first, so a connection over either cap counts as rejected by the destination it was given.
-    const hash = rt.hashes ? this.clientHash(client) : undefined;
+    const hash = rt.hashes ? (read?.source != null ? addressHash(read.source.address) : this.clientHash(client)) : undefined;
     const dr = rt.destinations[rt.sticky !== null && hash !== undefined ? rt.sticky.pick(hash) : rt.picker.pick()]!;
     rt.observed.record(dr.observedId);
     const limit = dr.destination.policy.maxConnections;
@@ -175,13 +230,28 @@ export class TcpProxy {
       this.transport.reject(client);
       return;
     }
+    const version = dr.destination.policy.proxyProtocol;
+    const prefix = version === null ? null : this.outgoingHeader(version, client, read);
+    const preface: Preface | undefined = read === null && prefix === null ? undefined : { read: read?.bytes ?? EMPTY, discard: read?.discard ?? 0, prefix };
     // Never released synchronously: a connection that fails at once reports it from the event loop.
-    this.accepting.listener = key;
+    this.accepting.listener = rt.listener.key;
     this.accepting.hash = hash;
     this.accepting.now = performance.now();
-    const c = this.transport.connect(this.host, client, dr);
+    const c = this.transport.connect(this.host, client, dr, preface);
     this.conns.add(c);
     this.stats.active = this.conns.size;
+  }
+
+  /** The PROXY header for the endpoint: the client and the address it connected to, as an inbound header said or the socket does. */
+  private outgoingHeader(version: 'V1' | 'V2', client: unknown, read: Read | null): Uint8Array {
+    let source: PeerAddress | null = read?.source ?? null;
+    let destination: PeerAddress | null = read?.destination ?? null;
+    if (source === null || destination === null) {
+      const own = this.transport.addresses(client);
+      source = own?.source ?? null;
+      destination = own?.destination ?? null;
+    }
+    return proxyHeader(version, source, destination);
   }
 
   /** The client address hash, or undefined (warned once) when this data path does not know the address. */
@@ -224,6 +294,8 @@ export class TcpProxy {
     await this.queue;
     const closes = [...this.bound.values()].map((b) => b.close());
     this.bound.clear();
+    for (const client of this.reading) this.transport.reject(client);
+    this.reading.clear();
     this.active = EMPTY_RUNTIME;
     this.log.info({ connections: this.conns.size, drainTimeoutMs }, 'proxy draining');
     if (!(await this.drained(Math.max(0, drainTimeoutMs)))) {
@@ -280,6 +352,8 @@ function chooseTransport(dataPath: 'auto' | 'native' | 'js'): Transport {
   if (dataPath === 'native') throw new Error(`the native data path is not available: ${nativeLoadError() ?? 'not built'}`);
   return jsTransport;
 }
+
+const EMPTY = new Uint8Array(0);
 
 function toApplyError(failures: unknown[]): ApplyError {
   const first = failures[0];
