@@ -7,7 +7,10 @@
  */
 import * as net from 'node:net';
 import { withConnectionPolicies } from '../../src/model/connections';
+import { createMetrics } from '../../src/admin/metrics';
 import { nativeBinding } from '../../src/proxy/native/binding';
+import { idleReconciler } from '../helpers/idle-reconciler';
+import { metric, parseMetrics } from '../helpers/prom';
 import { proxyHeaderV2, readProxyHeader } from '../../src/proxy/preamble/proxy-protocol';
 import type { TcpProxy } from '../../src/proxy/proxy';
 import * as tls from 'node:tls';
@@ -111,6 +114,8 @@ describe.each(paths)('%s data path', (dataPath) => {
     await waitFor(() => rejected(proxy)['timeout'] === 1 && rejected(proxy)['closed'] === 1, 5000, () => `counted: ${JSON.stringify(rejected(proxy))}`);
     expect(rejected(proxy)).toEqual({ not_proxy: 1, invalid: 1, timeout: 1, closed: 1 });
     expect(proxy.snapshot().proxyProtocolRejected).toContainEqual({ listener: `127.0.0.1:${port}`, reason: 'not_proxy', count: 1 });
+    const m = parseMetrics(await createMetrics(proxy, idleReconciler, false).render());
+    expect(metric(m, 'tcpshift_proxy_protocol_rejected_total', { listener: `127.0.0.1:${port}`, reason: 'invalid' })).toBe(1);
     expect(proxy.counters().destinations[0]).toMatchObject({ opened: 0 });
   });
 

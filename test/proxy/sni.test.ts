@@ -6,7 +6,10 @@
  * closed and counted.
  */
 import * as net from 'node:net';
+import { createMetrics } from '../../src/admin/metrics';
 import { nativeBinding } from '../../src/proxy/native/binding';
+import { idleReconciler } from '../helpers/idle-reconciler';
+import { metric, parseMetrics } from '../helpers/prom';
 import { Harness } from '../helpers/harness';
 import { freePort, waitFor } from '../helpers/net';
 import { socketEntries, tableFrom, to } from '../helpers/sni-table';
@@ -105,6 +108,8 @@ describe.each(paths)('%s data path', (dataPath) => {
       { listener: `127.0.0.1:${port}`, reason: 'no_sni', count: 1 },
     ]);
     expect(proxy.counters().destinations[0]).toMatchObject({ opened: 0 });
+    const m = parseMetrics(await createMetrics(proxy, idleReconciler, false).render());
+    expect(metric(m, 'tcpshift_sni_unmatched_total', { listener: `127.0.0.1:${port}`, reason: 'no_match' })).toBe(1);
   });
 
   test('the ClientHello in pieces, and the bytes after it, reach the backend exactly as sent', async () => {
