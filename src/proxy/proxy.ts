@@ -54,7 +54,7 @@ export class TcpProxy {
   private readonly bound = new Map<string, BoundListener>();
   private readonly conns = new Set<RoutedConnection>();
   /** Filled in for each connection just before transport.connect (see AcceptContext). */
-  private readonly accepting: AcceptContext = { listener: '', hash: undefined, now: 0 };
+  private readonly accepting: AcceptContext = { listener: '', hash: undefined, now: 0, client: null };
   private readonly sweeper: Sweeper;
   private hashWarned = false;
   private readonly transport: Transport;
@@ -237,6 +237,7 @@ export class TcpProxy {
     this.accepting.listener = rt.listener.key;
     this.accepting.hash = hash;
     this.accepting.now = performance.now();
+    this.accepting.client = read?.source?.address ?? null;
     const c = this.transport.connect(this.host, client, dr, preface);
     this.conns.add(c);
     this.stats.active = this.conns.size;

@@ -125,11 +125,11 @@ function buildSockets(entries: ReadonlyMap<string, ListenerRuntime>): Map<string
       sockets.set(key, { key, address: first.address, port: first.port, acceptProxy, sni: null, entry: group[0]! });
       continue;
     }
-    const fallbacks = group.filter((lr) => lr.listener.sni === undefined || lr.listener.sni.length === 0);
-    if (fallbacks.length > 1) throw new ApplyError(`socket ${key}: ${fallbacks.length} entries without SNI names (at most one fallback)`, first.address, first.port);
-    const sni = new SniTable<ListenerRuntime>(fallbacks[0] ?? null);
+    // The fallback entry is keyed by the socket key itself, so there is at most one.
+    const fallback = group.find((lr) => lr.listener.sni === undefined || lr.listener.sni.length === 0) ?? null;
+    const sni = new SniTable<ListenerRuntime>(fallback);
     for (const lr of group) if (lr.listener.sni !== undefined) sni.add(lr.listener.sni, lr);
-    sockets.set(key, { key, address: first.address, port: first.port, acceptProxy, sni, entry: fallbacks[0] ?? null });
+    sockets.set(key, { key, address: first.address, port: first.port, acceptProxy, sni, entry: fallback });
   }
   return sockets;
 }
