@@ -206,6 +206,13 @@ export class TcpProxy {
         this.transport.reject(client);
         return true;
       }
+      if (this.transport.gone(client)) {
+        // Everything needed came, but the client has gone already (it reset or closed).
+        if (needs.tls) this.rejections.sni(sock.key, 'closed', v.sni);
+        else this.rejections.proxy(sock.key, 'closed');
+        this.transport.reject(client);
+        return true;
+      }
       const entry = sock.sni === null ? sock.entry : sock.sni.pick(v.sni);
       if (entry === null) {
         this.rejections.sni(sock.key, v.sni === null ? 'no_sni' : 'no_match', v.sni);
