@@ -12,11 +12,9 @@ import { LocalErrors } from './local-errors';
 import { nativeBinding, nativeLoadError } from './native/binding';
 import { nativeTransport } from './native/transport';
 import type { AcceptContext, ConnectionHost, ProxiedConnection, RoutedConnection } from './routed';
-import { judgePreamble, preambleMax, type Preamble } from './preamble/judge';
 import { PREAMBLE_TIMEOUT_MS } from './preamble/client-hello';
-import { proxyHeader, type PeerAddress } from './preamble/proxy-protocol';
-import { PreambleRejections } from './preamble/rejections';
-import { buildRuntime, EMPTY_RUNTIME, type ListenerRuntime, type SocketRuntime, type TableRuntime } from './runtime';
+import { PreambleGate, type Read } from './preamble/gate';
+import { buildRuntime, EMPTY_RUNTIME, type ListenerRuntime, type TableRuntime } from './runtime';
 import { Sweeper } from './sweep';
 import { jsTransport } from './js/transport';
 import { BindFailure, type BoundAddress, type BoundListener, type Preface, type Transport } from './transport';
@@ -37,8 +35,6 @@ export interface ProxyOptions {
   readonly preambleTimeoutMs?: number;
 }
 
-/** A connection's preamble as routing uses it: what was read, and the addresses a PROXY header gave. */
-type Read = Extract<Preamble, { kind: 'done' }> & { readonly bytes: Uint8Array };
 
 /** What is bound now. */
 export type BoundInfo = BoundAddress;
@@ -66,10 +62,10 @@ export class TcpProxy {
   private readonly maxConnections: number | undefined;
   private readonly rng: Rng;
   private readonly acceptErrors: LocalErrors;
-  private readonly preambleTimeoutMs: number;
-  /** Clients whose preamble is being read (closed at shutdown). */
-  private readonly reading = new Set<unknown>();
-  private readonly rejections: PreambleRejections;
+  /** Reads PROXY headers and ClientHellos before routing. */
+  private readonly gate: PreambleGate;
+  private readonly isClosing = (): boolean => this.closing !== null;
+  private readonly routeRead = (entry: ListenerRuntime, client: unknown, read: Read): void => this.route(entry, client, read);
 
   constructor(opts: ProxyOptions) {
     if (opts.maxConnections !== undefined && (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 0)) {
@@ -80,10 +76,10 @@ export class TcpProxy {
     this.acceptErrors = new LocalErrors(this.stats.acceptErrors, this.log, 'accept failed: connections shed');
     this.host = { log: this.log, release: (c) => this.release(c), accepting: this.accepting, localConnectError: (code, endpoint) => localConnect.record(code, 1, { endpoint }) };
     this.maxConnections = opts.maxConnections;
-    this.preambleTimeoutMs = opts.preambleTimeoutMs ?? PREAMBLE_TIMEOUT_MS;
-    this.rejections = new PreambleRejections(this.stats, this.log);
+
     this.rng = opts.rng ?? Math.random;
     this.transport = chooseTransport(opts.dataPath ?? 'auto');
+    this.gate = new PreambleGate(this.transport, this.stats, this.log, opts.preambleTimeoutMs ?? PREAMBLE_TIMEOUT_MS);
     this.sweeper = new Sweeper({ log: this.log, conns: this.conns, runtime: () => this.active, dataPath: this.transport.name });
     this.log.debug({ dataPath: this.transport.name, ...(this.transport.name === 'js' ? { why: nativeLoadError() } : {}) }, 'data path');
   }
@@ -181,47 +177,7 @@ export class TcpProxy {
       return;
     }
     if (sock.sni === null && !sock.acceptProxy) this.route(sock.entry!, client, null);
-    else this.readPreamble(sock, client);
-  }
-
-  /** Reads what `sock` needs before routing (bounded in bytes and time), then routes or closes (counted) the client. */
-  private readPreamble(sock: SocketRuntime, client: unknown): void {
-    const needs = { proxy: sock.acceptProxy, tls: sock.sni !== null };
-    this.reading.add(client);
-    this.transport.preamble(client, preambleMax(needs), this.preambleTimeoutMs, (bytes, end) => {
-      const v = judgePreamble(needs, bytes, end);
-      if (v.kind === 'more') return false;
-      this.reading.delete(client);
-      if (this.closing !== null) {
-        this.transport.reject(client);
-        return true;
-      }
-      if (v.kind === 'proxy_rejected') {
-        this.rejections.proxy(sock.key, v.reason);
-        this.transport.reject(client);
-        return true;
-      }
-      if (v.kind === 'sni_rejected') {
-        this.rejections.sni(sock.key, v.reason, null);
-        this.transport.reject(client);
-        return true;
-      }
-      if (this.transport.gone(client)) {
-        // Everything needed came, but the client has gone already (it reset or closed).
-        if (needs.tls) this.rejections.sni(sock.key, 'closed', v.sni);
-        else this.rejections.proxy(sock.key, 'closed');
-        this.transport.reject(client);
-        return true;
-      }
-      const entry = sock.sni === null ? sock.entry : sock.sni.pick(v.sni);
-      if (entry === null) {
-        this.rejections.sni(sock.key, v.sni === null ? 'no_sni' : 'no_match', v.sni);
-        this.transport.reject(client);
-        return true;
-      }
-      this.route(entry, client, { ...v, bytes });
-      return true;
-    });
+    else this.gate.read(sock, client, this.isClosing, this.routeRead);
   }
 
   /** Gives `client` a destination of entry `rt` and hands it to the data path (`read`: its preamble, if one was read). */
@@ -238,7 +194,7 @@ export class TcpProxy {
       return;
     }
     const version = dr.destination.policy.proxyProtocol;
-    const prefix = version === null ? null : this.outgoingHeader(version, client, read);
+    const prefix = version === null ? null : this.gate.outgoingHeader(version, client, read);
     const preface: Preface | undefined = read === null && prefix === null ? undefined : { read: read?.bytes ?? EMPTY, discard: read?.discard ?? 0, prefix };
     // Never released synchronously: a connection that fails at once reports it from the event loop.
     this.accepting.listener = rt.listener.key;
@@ -248,18 +204,6 @@ export class TcpProxy {
     const c = this.transport.connect(this.host, client, dr, preface);
     this.conns.add(c);
     this.stats.active = this.conns.size;
-  }
-
-  /** The PROXY header for the endpoint: the client and the address it connected to, as an inbound header said or the socket does. */
-  private outgoingHeader(version: 'V1' | 'V2', client: unknown, read: Read | null): Uint8Array {
-    let source: PeerAddress | null = read?.source ?? null;
-    let destination: PeerAddress | null = read?.destination ?? null;
-    if (source === null || destination === null) {
-      const own = this.transport.addresses(client);
-      source = own?.source ?? null;
-      destination = own?.destination ?? null;
-    }
-    return proxyHeader(version, source, destination);
   }
 
   /** The client address hash, or undefined (warned once) when this data path does not know the address. */
@@ -302,8 +246,7 @@ export class TcpProxy {
     await this.queue;
     const closes = [...this.bound.values()].map((b) => b.close());
     this.bound.clear();
-    for (const client of this.reading) this.transport.reject(client);
-    this.reading.clear();
+    this.gate.rejectAll();
     this.active = EMPTY_RUNTIME;
     this.log.info({ connections: this.conns.size, drainTimeoutMs }, 'proxy draining');
     if (!(await this.drained(Math.max(0, drainTimeoutMs)))) {
