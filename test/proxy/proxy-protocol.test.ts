@@ -85,7 +85,7 @@ describe.each(paths)('%s data path', (dataPath) => {
   test('from a load balancer: the header is removed and its client is what the backend\'s header carries', async () => {
     const b = await headerBackend();
     const port = await freePort();
-    await serve(socketEntries(port, [{ destinations: [to(b, 'v1', { proxyProtocol: 'V1' })] }], { acceptProxyProtocol: true }));
+    const proxy = await serve(socketEntries(port, [{ destinations: [to(b, 'v1', { proxyProtocol: 'V1' })] }], { acceptProxyProtocol: true }));
     const v1in = await send(port, 'PROXY TCP4 203.0.113.7 198.51.100.1 5555 443\r\nhello\n');
     expect(v1in.reply.raw).toBe('PROXY TCP4 203.0.113.7 198.51.100.1 5555 443\r\n');
     expect(v1in.reply.rest).toBe('hello\n');
@@ -97,6 +97,9 @@ describe.each(paths)('%s data path', (dataPath) => {
     const lc = await send(port, Buffer.concat([local, Buffer.from('local\n')]));
     expect(lc.reply.raw).toBe(`PROXY TCP4 127.0.0.1 127.0.0.1 ${lc.from} ${port}\r\n`);
     expect(lc.reply.rest).toBe('local\n');
+    // The inbound headers are not counted as bytes received from clients: 'hello\n', 'six\n', 'local\n'.
+    await waitFor(() => proxy.counters().active === 0, 3000, 'closed');
+    expect(proxy.counters().destinations[0]!.bytesReceived).toBe(6 + 4 + 6);
   });
 
   test('without a valid header: closed and counted by reason (not_proxy, invalid, timeout, closed)', async () => {

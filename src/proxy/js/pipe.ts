@@ -36,10 +36,13 @@ export class Connection extends RoutedConnection {
 
   /** Written to the upstream before the client's bytes (a PROXY header, what a preamble read); null = none. */
   private readonly initial: Buffer | null;
+  /** Bytes of an inbound PROXY header, read from the client and never forwarded (not counted as received, as on the native path). */
+  private readonly discarded: number;
 
   constructor(host: ConnectionHost, private readonly client: Tagged, dest: DestinationRuntime, preface?: Preface) {
     super(host, dest);
     this.initial = prefaceBytes(preface);
+    this.discarded = preface?.discard ?? 0;
   }
 
   /** Takes over the client socket and dials the first endpoint. */
@@ -215,7 +218,7 @@ export class Connection extends RoutedConnection {
     const c = this.client;
     c[CONN] = undefined;
     if (this.upstream !== null) this.upstream[CONN] = undefined;
-    this.finish(c.bytesRead, c.bytesWritten, this.upstreamFailed);
+    this.finish(c.bytesRead - this.discarded, c.bytesWritten, this.upstreamFailed);
   }
 }
 
