@@ -4,7 +4,7 @@
       "target_name": "tcpshift_native",
       "conditions": [
         ["OS=='linux'", {
-          "sources": ["src/proxy/native/addon.cc", "src/proxy/native/listen.cc", "src/proxy/native/pump.cc", "src/proxy/native/splice.cc", "src/proxy/native/activity.cc"]
+          "sources": ["src/proxy/native/addon.cc", "src/proxy/native/listen.cc", "src/proxy/native/pump.cc", "src/proxy/native/splice.cc", "src/proxy/native/activity.cc", "src/proxy/native/preamble.cc"]
         }, {
           "sources": ["src/proxy/native/unsupported.cc"]
         }]

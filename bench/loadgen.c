@@ -1,7 +1,9 @@
 /*
  * tcpshift bench load generator: one epoll thread, so it costs the same for every target.
  *
- *   loadgen conn HOST PORT CONCURRENCY SECONDS   connect, write 5 bytes, read the echo, close; in a loop
+ *   loadgen conn HOST PORT CONCURRENCY SECONDS [FILE]
+ *                                                connect, write 5 bytes (or FILE's bytes, e.g. a TLS
+ *                                                ClientHello), read the echo, close; in a loop
  *   loadgen lat  HOST PORT SECONDS RATE          one persistent connection, 5-byte ping-pong paced at RATE/s
  *   loadgen bulk HOST PORT SECONDS               one stream to a sink; the sink answers the byte count at EOF
  *   loadgen hold HOST PORT COUNT                 open COUNT connections (1-byte echo each), print "ready",
@@ -98,6 +100,20 @@ static int conn_start(int ep, struct slot *s) {
   return 0;
 }
 
+/* What conn writes on each connection ("hello", or the bytes of a file). */
+static const char *conn_payload = "hello";
+static int conn_len = 5;
+
+static void load_payload(const char *file) {
+  static char buf[16384];
+  FILE *f = fopen(file, "rb");
+  if (f == NULL) die("payload file");
+  conn_len = (int)fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  if (conn_len <= 0) die("empty payload file");
+  conn_payload = buf;
+}
+
 static int run_conn(int conc, double seconds) {
   int ep = epoll_create1(0);
   struct slot *slots = calloc(conc, sizeof *slots);
@@ -124,7 +140,7 @@ static int run_conn(int conc, double seconds) {
       if (s->state == S_CONNECTING) {
         if (evs[k].events & (EPOLLERR | EPOLLHUP)) {
           failed = 1;
-        } else if (write(s->fd, "hello", 5) != 5) {
+        } else if (write(s->fd, conn_payload, conn_len) != conn_len) {
           failed = 1;
         } else {
           s->state = S_READING;
@@ -132,11 +148,11 @@ static int run_conn(int conc, double seconds) {
           epoll_ctl(ep, EPOLL_CTL_MOD, s->fd, &ev);
         }
       } else {
-        char buf[64];
+        char buf[4096];
         ssize_t r = read(s->fd, buf, sizeof buf);
         if (r > 0) {
           s->got += r;
-          if (s->got >= 5) done = 1;
+          if (s->got >= conn_len) done = 1;
         } else if (r == 0 || errno != EAGAIN) {
           failed = 1;
         }
@@ -366,7 +382,10 @@ int main(int argc, char **argv) {
   target.sin_port = htons(atoi(argv[3]));
   if (inet_pton(AF_INET, argv[2], &target.sin_addr) != 1) die("address");
   const char *mode = argv[1];
-  if (!strcmp(mode, "conn") && argc == 6) return run_conn(atoi(argv[4]), atof(argv[5]));
+  if (!strcmp(mode, "conn") && (argc == 6 || argc == 7)) {
+    if (argc == 7) load_payload(argv[6]);
+    return run_conn(atoi(argv[4]), atof(argv[5]));
+  }
   if (!strcmp(mode, "lat") && argc == 6) return run_lat(atof(argv[4]), atof(argv[5]));
   if (!strcmp(mode, "bulk") && argc == 5) return run_bulk(atof(argv[4]));
   if (!strcmp(mode, "hold") && argc == 5) return run_hold(atoi(argv[4]));

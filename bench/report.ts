@@ -7,6 +7,7 @@ import type { CommitLatency } from './commit';
 import type { BulkSample, ConnSample, LatSample, MemSample } from './measure';
 import type { HostileResult } from './hostile';
 import { renderLonglived, type LonglivedResult } from './longlived';
+import { renderSni, type SniResult } from './sni';
 import type { VariantResult } from './pumps';
 import { controlGoals, renderControl } from './report-control';
 import type { ScaleRow } from './scale';
@@ -44,6 +45,7 @@ export interface Results {
   workers?: WorkersResult | null;
   hostile?: HostileResult | null;
   longlived?: LonglivedResult | null;
+  sni?: SniResult | null;
 }
 
 /** What the bench runs on. */
@@ -135,6 +137,7 @@ export function renderReport(r: Results): string {
   renderControl(out, r, Number(r.options['rounds']));
   renderRest(out, r);
   if (r.longlived) out.push(...renderLonglived(r.longlived));
+  if (r.sni) out.push(...renderSni(r.sni));
   return out.join('\n');
 }
 

@@ -20,6 +20,7 @@ import { measureSwapCost, measureSwapUnderLoad, type SwapCost, type SwapUnderLoa
 import { measureHostile } from './hostile';
 import { LONGLIVED_DEFAULTS, measureLonglived } from './longlived';
 import { measureScale } from './scale';
+import { measureSni } from './sni';
 import { measureStorm } from './storm';
 import { launch, type Target, type TargetKind, type Upstreams } from './targets';
 import { measureWorkers } from './workers';
@@ -28,7 +29,7 @@ import { BENCH_DIR, buildTool, startBackend } from './tools';
 /** The README whose headline figures a full run (or a --render of one) rewrites. */
 const README = join(BENCH_DIR, '..', 'README.md');
 
-const MEASURES = ['conn', 'bulk', 'lat', 'mem', 'swap', 'commit', 'paths', 'storm', 'scale', 'cpu', 'workers', 'hostile', 'longlived'] as const;
+const MEASURES = ['conn', 'bulk', 'lat', 'mem', 'swap', 'commit', 'paths', 'storm', 'scale', 'cpu', 'workers', 'hostile', 'longlived', 'sni'] as const;
 type Measure = (typeof MEASURES)[number];
 
 function options() {
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
   const results: Results = {
     machine: machineInfo(versions), command: commandLine(), quick: o.quick, options: { ...o, only: [...o.only], targets: kinds },
     conn: {}, bulk: {}, lat: {}, mem: {}, swapCost: null, swapLoad: null, commit: [], paths: [], missing,
-    storm: null, scale: null, workers: null, hostile: null, longlived: null,
+    storm: null, scale: null, workers: null, hostile: null, longlived: null, sni: null,
     background: await backgroundLoad(),
   };
   if (results.background > 0.2) log(`note: the machine was already busy before the bench (${results.background.toFixed(2)} cores); results will be noisier`);
@@ -233,6 +234,9 @@ async function run(o: ReturnType<typeof options>, kinds: TargetKind[], u: Upstre
   }
   if (wants('longlived')) {
     results.longlived = await measureLonglived({ ...LONGLIVED_DEFAULTS, watchS: o.quick ? 15 : LONGLIVED_DEFAULTS.watchS }, log);
+  }
+  if (wants('sni')) {
+    results.sni = await measureSni(bin, u.echo[0], { sizes: [1, 100, 1000], seconds: o.quick ? 1 : 3, rounds: o.quick ? 1 : 3, concurrency: o.concurrency }, log);
   }
   if (wants('workers')) {
     results.workers = await measureWorkers(bin, u, {

@@ -51,6 +51,15 @@ export function createMetrics(proxy: { counters(): CountersSnapshot }, reconcile
   });
   perReason('tcpshift_accept_errors_total', 'Connections the listeners could not accept (shed while out of descriptors, or accept failures), per errno name', (c) => c.acceptErrors);
   perReason('tcpshift_local_connect_errors_total', 'Dials that failed for a reason of this host (EMFILE, ENFILE, EADDRNOTAVAIL, ENOBUFS), never blamed on the endpoint', (c) => c.localConnectErrors);
+  const perListenerReason = (name: string, help: string, pick: (c: CountersSnapshot) => CountersSnapshot['sniUnmatched']) => new Counter({
+    name, help, labelNames: ['listener', 'reason'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of pick(read())) this.inc({ listener: r.listener, reason: r.reason }, r.count);
+    },
+  });
+  perListenerReason('tcpshift_sni_unmatched_total', 'TLS passthrough connections closed before routing: no SNI route matched (no_match, no_sni), or no ClientHello read (not_tls, timeout, too_large, closed)', (c) => c.sniUnmatched);
+  perListenerReason('tcpshift_proxy_protocol_rejected_total', 'Connections on accept-proxy-protocol listeners closed without a valid PROXY header (not_proxy, invalid, too_large, timeout, closed)', (c) => c.proxyProtocolRejected);
   perDestination('tcpshift_expired_connections_total', 'Open connections closed by maxConnectionDuration', (d) => d.expired, 'counter');
   new Counter({
     name: 'tcpshift_rebalanced_connections_total', help: 'Open connections closed so that the active split follows the weights, per reason',

@@ -69,6 +69,31 @@ export class ReasonCounts {
   }
 }
 
+/** Counts per listener socket and reason (connections closed before they were routed). */
+export class ListenerReasonCounts {
+  private readonly counts = new Map<string, { listener: string; reason: string; count: number }>();
+
+  /** Adds one for `reason` on socket `listener`. */
+  add(listener: string, reason: string): void {
+    const key = `${listener}\u0000${reason}`;
+    const c = this.counts.get(key);
+    if (c === undefined) this.counts.set(key, { listener, reason, count: 1 });
+    else c.count++;
+  }
+
+  /** Every (listener, reason) with its count, in first-seen order. */
+  entries(): ListenerReasonCount[] {
+    return [...this.counts.values()].map((c) => ({ ...c }));
+  }
+}
+
+/** A listener socket, a reason, and how often it happened there. */
+export interface ListenerReasonCount {
+  readonly listener: string;
+  readonly reason: string;
+  readonly count: number;
+}
+
 /** One reason and how often it happened. */
 export interface ReasonCount {
   readonly reason: string;
@@ -86,6 +111,10 @@ export interface CountersSnapshot {
   readonly acceptErrors: readonly ReasonCount[];
   /** Dials that failed for a reason of this host (EMFILE, ENFILE, EADDRNOTAVAIL, ENOBUFS, ENOMEM), never blamed on the endpoint. */
   readonly localConnectErrors: readonly ReasonCount[];
+  /** TLS passthrough connections closed because no SNI route took them, per socket and reason (src/proxy/preamble/client-hello.ts). */
+  readonly sniUnmatched: readonly ListenerReasonCount[];
+  /** Connections on accept-proxy-protocol listeners closed for want of a valid PROXY header, per socket and reason. */
+  readonly proxyProtocolRejected: readonly ListenerReasonCount[];
   readonly destinations: readonly {
     readonly key: string; readonly service: string; readonly version: string; readonly port: number;
     readonly active: number; readonly opened: number; readonly closed: number;
@@ -109,6 +138,8 @@ export class Counters {
   rejected = 0;
   readonly acceptErrors = new ReasonCounts();
   readonly localConnectErrors = new ReasonCounts();
+  readonly sniUnmatched = new ListenerReasonCounts();
+  readonly proxyProtocolRejected = new ListenerReasonCounts();
   /** The destinations given to each listener's last new connections (the observed share). */
   readonly observed = new ObservedShares();
   private readonly destinations = new Map<string, DestinationCounter>();
@@ -143,6 +174,8 @@ export class Counters {
       rejected: this.rejected,
       acceptErrors: this.acceptErrors.entries(),
       localConnectErrors: this.localConnectErrors.entries(),
+      sniUnmatched: this.sniUnmatched.entries(),
+      proxyProtocolRejected: this.proxyProtocolRejected.entries(),
       destinations: [...this.destinations.values()].map((c) => ({
         key: c.key, service: c.service, version: c.version, port: c.port,
         active: c.active, opened: c.opened, closed: c.closed,

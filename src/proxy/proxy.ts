@@ -12,10 +12,12 @@ import { LocalErrors } from './local-errors';
 import { nativeBinding, nativeLoadError } from './native/binding';
 import { nativeTransport } from './native/transport';
 import type { AcceptContext, ConnectionHost, ProxiedConnection, RoutedConnection } from './routed';
-import { buildRuntime, EMPTY_RUNTIME, type TableRuntime } from './runtime';
+import { PREAMBLE_TIMEOUT_MS } from './preamble/client-hello';
+import { PreambleGate, type Read } from './preamble/gate';
+import { buildRuntime, EMPTY_RUNTIME, type ListenerRuntime, type TableRuntime } from './runtime';
 import { Sweeper } from './sweep';
 import { jsTransport } from './js/transport';
-import { BindFailure, type BoundAddress, type BoundListener, type Transport } from './transport';
+import { BindFailure, type BoundAddress, type BoundListener, type Preface, type Transport } from './transport';
 import { snapshotOf, type ProxySnapshot } from './snapshot';
 
 export interface ProxyOptions {
@@ -29,7 +31,10 @@ export interface ProxyOptions {
    * (`js`). `native` throws when the addon is not available.
    */
   readonly dataPath?: 'auto' | 'native' | 'js';
+  /** How long a client may take to send its PROXY header and ClientHello (default PREAMBLE_TIMEOUT_MS; tests shorten it). */
+  readonly preambleTimeoutMs?: number;
 }
+
 
 /** What is bound now. */
 export type BoundInfo = BoundAddress;
@@ -45,7 +50,7 @@ export class TcpProxy {
   private readonly bound = new Map<string, BoundListener>();
   private readonly conns = new Set<RoutedConnection>();
   /** Filled in for each connection just before transport.connect (see AcceptContext). */
-  private readonly accepting: AcceptContext = { listener: '', hash: undefined, now: 0 };
+  private readonly accepting: AcceptContext = { listener: '', hash: undefined, now: 0, client: null };
   private readonly sweeper: Sweeper;
   private hashWarned = false;
   private readonly transport: Transport;
@@ -57,6 +62,10 @@ export class TcpProxy {
   private readonly maxConnections: number | undefined;
   private readonly rng: Rng;
   private readonly acceptErrors: LocalErrors;
+  /** Reads PROXY headers and ClientHellos before routing. */
+  private readonly gate: PreambleGate;
+  private readonly isClosing = (): boolean => this.closing !== null;
+  private readonly routeRead = (entry: ListenerRuntime, client: unknown, read: Read): void => this.route(entry, client, read);
 
   constructor(opts: ProxyOptions) {
     if (opts.maxConnections !== undefined && (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 0)) {
@@ -67,8 +76,10 @@ export class TcpProxy {
     this.acceptErrors = new LocalErrors(this.stats.acceptErrors, this.log, 'accept failed: connections shed');
     this.host = { log: this.log, release: (c) => this.release(c), accepting: this.accepting, localConnectError: (code, endpoint) => localConnect.record(code, 1, { endpoint }) };
     this.maxConnections = opts.maxConnections;
+
     this.rng = opts.rng ?? Math.random;
     this.transport = chooseTransport(opts.dataPath ?? 'auto');
+    this.gate = new PreambleGate(this.transport, this.stats, this.log, opts.preambleTimeoutMs ?? PREAMBLE_TIMEOUT_MS);
     this.sweeper = new Sweeper({ log: this.log, conns: this.conns, runtime: () => this.active, dataPath: this.transport.name });
     this.log.debug({ dataPath: this.transport.name, ...(this.transport.name === 'js' ? { why: nativeLoadError() } : {}) }, 'data path');
   }
@@ -98,7 +109,7 @@ export class TcpProxy {
   private async apply(next: RoutingTable): Promise<void> {
     if (this.closing !== null) throw new ApplyError('proxy is closed');
     const runtime = buildRuntime(next, this.stats, this.rng, this.active);
-    const added = next.listeners.filter((l) => !this.bound.has(l.key));
+    const added = [...runtime.sockets.values()].filter((l) => !this.bound.has(l.key));
     this.pending = runtime;
     let results: PromiseSettledResult<BoundListener>[];
     try {
@@ -119,7 +130,7 @@ export class TcpProxy {
     this.sweeper.start(next);
     const removed: string[] = [];
     for (const [key, b] of this.bound) {
-      if (runtime.listeners.has(key)) continue;
+      if (runtime.sockets.has(key)) continue;
       this.bound.delete(key);
       removed.push(key);
       const p = b.close().then(() => {
@@ -147,10 +158,11 @@ export class TcpProxy {
     };
   }
 
+  /** A client accepted on socket `key`: routed now, or once its preamble (PROXY header, ClientHello) is read. */
   private accept(key: string, client: unknown): void {
-    const rt = this.active.listeners.get(key);
-    if (rt === undefined) {
-      if (this.pending?.listeners.has(key) === true) {
+    const sock = this.active.sockets.get(key);
+    if (sock === undefined) {
+      if (this.pending?.sockets.has(key) === true) {
         this.transport.hold(client);
         this.held.push({ key, client });
       } else {
@@ -164,8 +176,14 @@ export class TcpProxy {
       this.transport.reject(client);
       return;
     }
+    if (sock.sni === null && !sock.acceptProxy) this.route(sock.entry!, client, null);
+    else this.gate.read(sock, client, this.isClosing, this.routeRead);
+  }
+
+  /** Gives `client` a destination of entry `rt` and hands it to the data path (`read`: its preamble, if one was read). */
+  private route(rt: ListenerRuntime, client: unknown, read: Read | null): void {
     // Picked first, so a connection over either cap counts as rejected by the destination it was given.
-    const hash = rt.hashes ? this.clientHash(client) : undefined;
+    const hash = rt.hashes ? (read?.source != null ? addressHash(read.source.address) : this.clientHash(client)) : undefined;
     const dr = rt.destinations[rt.sticky !== null && hash !== undefined ? rt.sticky.pick(hash) : rt.picker.pick()]!;
     rt.observed.record(dr.observedId);
     const limit = dr.destination.policy.maxConnections;
@@ -175,11 +193,15 @@ export class TcpProxy {
       this.transport.reject(client);
       return;
     }
+    const version = dr.destination.policy.proxyProtocol;
+    const prefix = version === null ? null : this.gate.outgoingHeader(version, client, read);
+    const preface: Preface | undefined = read === null && prefix === null ? undefined : { read: read?.bytes ?? EMPTY, discard: read?.discard ?? 0, prefix };
     // Never released synchronously: a connection that fails at once reports it from the event loop.
-    this.accepting.listener = key;
+    this.accepting.listener = rt.listener.key;
     this.accepting.hash = hash;
     this.accepting.now = performance.now();
-    const c = this.transport.connect(this.host, client, dr);
+    this.accepting.client = read?.source?.address ?? null;
+    const c = this.transport.connect(this.host, client, dr, preface);
     this.conns.add(c);
     this.stats.active = this.conns.size;
   }
@@ -224,6 +246,7 @@ export class TcpProxy {
     await this.queue;
     const closes = [...this.bound.values()].map((b) => b.close());
     this.bound.clear();
+    this.gate.rejectAll();
     this.active = EMPTY_RUNTIME;
     this.log.info({ connections: this.conns.size, drainTimeoutMs }, 'proxy draining');
     if (!(await this.drained(Math.max(0, drainTimeoutMs)))) {
@@ -280,6 +303,8 @@ function chooseTransport(dataPath: 'auto' | 'native' | 'js'): Transport {
   if (dataPath === 'native') throw new Error(`the native data path is not available: ${nativeLoadError() ?? 'not built'}`);
   return jsTransport;
 }
+
+const EMPTY = new Uint8Array(0);
 
 function toApplyError(failures: unknown[]): ApplyError {
   const first = failures[0];

@@ -31,6 +31,8 @@ export interface AcceptContext {
   hash: number | undefined;
   /** Monotonic ms (performance.now()) at accept. */
   now: number;
+  /** The client's address as an inbound PROXY header gave it (null: none was read; the socket's peer is the client). */
+  client: string | null;
 }
 
 /** A connection as the proxy holds it. */
@@ -57,6 +59,8 @@ export abstract class RoutedConnection implements ProxiedConnection {
   readonly since: number;
   /** Client address hash for SOURCE_IP_HASH endpoint picks; undefined when unknown. */
   readonly hash: number | undefined;
+  /** The client's address from an inbound PROXY header (what logs show); null when none was read. */
+  readonly clientAddress: string | null;
   /** Sweep bookkeeping (src/proxy/sweep.ts): the activity() total last seen, and when it was seen to change. */
   seenActivity = -1;
   activeAt: number;
@@ -69,6 +73,7 @@ export abstract class RoutedConnection implements ProxiedConnection {
     this.since = ctx.now;
     this.activeAt = ctx.now;
     this.hash = ctx.hash;
+    this.clientAddress = ctx.client;
   }
 
   abstract destroy(): void;
@@ -100,6 +105,11 @@ export abstract class RoutedConnection implements ProxiedConnection {
    */
   abstract shut(onlyIfQuiet: boolean): boolean;
 
+  /** `{ client }` for a debug log line when a PROXY header named the client. */
+  protected clientField(): { client?: string } {
+    return this.clientAddress === null ? {} : { client: this.clientAddress };
+  }
+
   /** Counts the connection as assigned to its destination. */
   protected started(): void {
     this.dest.counter.active++;
@@ -120,7 +130,7 @@ export abstract class RoutedConnection implements ProxiedConnection {
     }
     if (i < 0) {
       d.counter.failed++;
-      if (this.host.log.isLevelEnabled('debug')) this.host.log.debug({ destination: d.destination.key, attempts: this.attempts }, 'no endpoint reachable');
+      if (this.host.log.isLevelEnabled('debug')) this.host.log.debug({ destination: d.destination.key, attempts: this.attempts, ...this.clientField() }, 'no endpoint reachable');
       return -1;
     }
     this.endpoint = i;
@@ -157,7 +167,7 @@ export abstract class RoutedConnection implements ProxiedConnection {
       d.counter.connectFailures++;
       const ejected = recordConnectFailure(state, d.endpoints, d.destination.policy.outlierDetection, Date.now());
       if (this.host.log.isLevelEnabled('debug')) {
-        this.host.log.debug({ endpoint: state.key, err: message ?? code ?? 'closed', ejected }, 'connect failed');
+        this.host.log.debug({ endpoint: state.key, err: message ?? code ?? 'closed', ejected, ...this.clientField() }, 'connect failed');
       }
     }
     if (this.tried === null) {

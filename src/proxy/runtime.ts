@@ -5,7 +5,9 @@
  */
 import { createEndpointPicker, SmoothWeightedPicker, StickyPicker, type EndpointPicker, type Rng, type Skip } from '../balance';
 import { ApplyError } from '../errors';
+import { socketOf } from '../model/address';
 import type { Destination, Listener, RoutingTable } from '../model/types';
+import { SniTable } from './preamble/sni-table';
 import type { Counters, DestinationCounter, EndpointState } from './counters';
 import type { ObservedRing } from './observed';
 import { isEjected } from './outlier';
@@ -42,15 +44,36 @@ export interface ListenerRuntime {
   readonly observed: ObservedRing;
 }
 
+/**
+ * One listening socket and the entries it serves: a TCP socket has one; a TLS passthrough socket
+ * one per SNI route plus at most a fallback, picked from the ClientHello.
+ */
+export interface SocketRuntime {
+  /** `socketOf(listener)`. */
+  readonly key: string;
+  readonly address: string;
+  readonly port: number;
+  /** Connections start with a PROXY header (read and removed). */
+  readonly acceptProxy: boolean;
+  /** The entry is picked by SNI (null: a TCP socket, every connection takes `entry`). */
+  readonly sni: SniTable<ListenerRuntime> | null;
+  /** The entry of a TCP socket; the fallback of a TLS one (null when it has none). */
+  readonly entry: ListenerRuntime | null;
+}
+
 /** Everything a connection needs, for one table. */
 export interface TableRuntime {
   readonly table: RoutingTable;
+  /** By entry key (`Listener.key`). */
   readonly listeners: ReadonlyMap<string, ListenerRuntime>;
+  /** By socket key: what the proxy binds. */
+  readonly sockets: ReadonlyMap<string, SocketRuntime>;
 }
 
 export const EMPTY_RUNTIME: TableRuntime = Object.freeze({
   table: Object.freeze({ listeners: Object.freeze([]) }),
   listeners: new Map<string, ListenerRuntime>(),
+  sockets: new Map<string, SocketRuntime>(),
 });
 
 /**
@@ -80,7 +103,35 @@ export function buildRuntime(table: RoutingTable, counters: Counters, rng: Rng =
     const hashes = sticky !== null || l.route.destinations.some((d) => d.policy.loadBalancer === 'SOURCE_IP_HASH');
     listeners.set(l.key, { listener: l, destinations, picker, sticky, hashes, observed: counters.observed.ring(l.key) });
   }
-  return { table, listeners };
+  return { table, listeners, sockets: buildSockets(listeners) };
+}
+
+/** The sockets of a table's entries, in first-entry order; throws ApplyError when entries of one socket cannot share it. */
+function buildSockets(entries: ReadonlyMap<string, ListenerRuntime>): Map<string, SocketRuntime> {
+  const groups = new Map<string, ListenerRuntime[]>();
+  for (const lr of entries.values()) {
+    const key = socketOf(lr.listener);
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, [lr]);
+    else g.push(lr);
+  }
+  const sockets = new Map<string, SocketRuntime>();
+  for (const [key, group] of groups) {
+    const first = group[0]!.listener;
+    const tls = group.some((lr) => lr.listener.tls === true);
+    const acceptProxy = group.some((lr) => lr.listener.acceptProxyProtocol === true);
+    if (!tls) {
+      if (group.length > 1) throw new ApplyError(`socket ${key}: ${group.length} TCP listener entries (only TLS entries, picked by SNI, share a socket)`, first.address, first.port);
+      sockets.set(key, { key, address: first.address, port: first.port, acceptProxy, sni: null, entry: group[0]! });
+      continue;
+    }
+    // The fallback entry is keyed by the socket key itself, so there is at most one.
+    const fallback = group.find((lr) => lr.listener.sni === undefined || lr.listener.sni.length === 0) ?? null;
+    const sni = new SniTable<ListenerRuntime>(fallback);
+    for (const lr of group) if (lr.listener.sni !== undefined) sni.add(lr.listener.sni, lr);
+    sockets.set(key, { key, address: first.address, port: first.port, acceptProxy, sni, entry: fallback });
+  }
+  return sockets;
 }
 
 function buildDestination(l: Listener, d: Destination, counters: Counters, rng: Rng): DestinationRuntime {

@@ -1,5 +1,6 @@
 /** A plain JSON view of what the proxy serves and how many connections each part holds. */
-import type { Counters, ReasonCount } from './counters';
+import { socketOf } from '../model/address';
+import type { Counters, ListenerReasonCount, ReasonCount } from './counters';
 import type { ConnectionPolicy } from '../model/types';
 import type { BoundListener } from './transport';
 import { observedPercent } from './observed';
@@ -62,6 +63,12 @@ export interface ListenerSnapshot {
   readonly boundPort: number | null;
   readonly gateway: string;
   readonly portName: string;
+  /** TLS passthrough: the SNI names this entry serves (absent on TCP listeners and the fallback entry). */
+  readonly sni?: readonly string[];
+  /** True on every entry of a socket that routes by SNI. */
+  readonly tls?: boolean;
+  /** True when the socket reads a PROXY header first. */
+  readonly acceptProxyProtocol?: boolean;
   readonly route: {
     readonly virtualService: string;
     readonly rule: number;
@@ -87,6 +94,10 @@ export interface ProxySnapshot {
   readonly acceptErrors: readonly ReasonCount[];
   /** Dials that failed for a reason of this host, per errno name; never blamed on an endpoint. */
   readonly localConnectErrors: readonly ReasonCount[];
+  /** TLS connections closed because no SNI route took them, per socket and reason (no_match, no_sni, not_tls, timeout, too_large, closed). */
+  readonly sniUnmatched?: readonly ListenerReasonCount[];
+  /** Connections closed for want of a valid PROXY header, per socket and reason (not_proxy, invalid, too_large, timeout, closed). */
+  readonly proxyProtocolRejected?: readonly ListenerReasonCount[];
 }
 
 /** Builds the snapshot of `rt`, with the bound ports from `bound`. */
@@ -107,9 +118,12 @@ export function snapshotOf(rt: TableRuntime, bound: ReadonlyMap<string, BoundLis
       key: l.key,
       address: l.address,
       port: l.port,
-      boundPort: bound.get(l.key)?.boundPort ?? null,
+      boundPort: bound.get(socketOf(l))?.boundPort ?? null,
       gateway: l.gateway,
       portName: l.portName,
+      ...(l.sni !== undefined ? { sni: l.sni } : {}),
+      ...(l.tls === true ? { tls: true } : {}),
+      ...(l.acceptProxyProtocol === true ? { acceptProxyProtocol: true } : {}),
       route: {
         virtualService: l.route.virtualService,
         rule: l.route.rule,
@@ -140,6 +154,7 @@ export function snapshotOf(rt: TableRuntime, bound: ReadonlyMap<string, BoundLis
   return {
     listeners, activeConnections: conns.size, rejectedConnections: stats.rejected,
     acceptErrors: stats.acceptErrors.entries(), localConnectErrors: stats.localConnectErrors.entries(),
+    sniUnmatched: stats.sniUnmatched.entries(), proxyProtocolRejected: stats.proxyProtocolRejected.entries(),
   };
 }
 

@@ -5,6 +5,8 @@
  * rejects.
  */
 import { bindHint } from '../errors';
+import type { PreambleEnd } from './preamble/judge';
+import type { PeerAddress } from './preamble/proxy-protocol';
 import type { ConnectionHost, RoutedConnection } from './routed';
 import type { DestinationRuntime } from './runtime';
 
@@ -32,16 +34,38 @@ export interface Transport<C = unknown> {
    * new client; `onError` later accept errors (the listener keeps listening).
    */
   bind(key: string, address: string, port: number, onAccept: (client: C) => void, onError: (err: Error) => void): Promise<BoundListener>;
-  /** Routes `client` to `dest`: dials an endpoint and moves bytes until both legs close. */
-  connect(host: ConnectionHost, client: C, dest: DestinationRuntime): RoutedConnection;
+  /**
+   * Routes `client` to `dest`: dials an endpoint and moves bytes until both legs close. With a
+   * `preface`, the upstream gets `prefix` first, then what the preamble read past `discard`, then the rest.
+   */
+  connect(host: ConnectionHost, client: C, dest: DestinationRuntime, preface?: Preface): RoutedConnection;
   /** The client's IP address, when this data path knows it without a syscall (absent: never known). */
   address?(client: C): string | null;
+  /** The client's address and the local address it connected to (a syscall on the native path); null when not IP sockets. */
+  addresses(client: C): { readonly source: PeerAddress; readonly destination: PeerAddress } | null;
+  /**
+   * Reads the first bytes of `client` before it is routed, at most `maxBytes`, for at most
+   * `timeoutMs`. `onBytes` gets everything read so far each time more arrives (`end` null) and
+   * returns true once it has seen enough; else it is called a last time with why the read stopped.
+   * The bytes stay the client's: `connect`'s preface says what of them goes upstream.
+   */
+  preamble(client: C, maxBytes: number, timeoutMs: number, onBytes: (bytes: Uint8Array, end: PreambleEnd) => boolean): void;
   /** Keeps an accepted client waiting (its table is still binding). */
   hold(client: C): void;
   /** Closes a client that will not be routed. */
   reject(client: C): void;
   /** True when a held client has gone away already. */
   gone(client: C): boolean;
+}
+
+/** What goes to the upstream before the client's own bytes, after a preamble. */
+export interface Preface {
+  /** Everything the preamble read (on the native path the bytes are still in the socket: only `discard` matters). */
+  readonly read: Uint8Array;
+  /** Bytes at the start of `read` never forwarded (a PROXY header from an upstream load balancer). */
+  readonly discard: number;
+  /** Bytes sent to the upstream first (the PROXY header for the endpoint); null = none. */
+  readonly prefix: Uint8Array | null;
 }
 
 /** Why a listener could not be bound. */

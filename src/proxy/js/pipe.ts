@@ -13,6 +13,7 @@ import * as net from 'node:net';
 import { unixPath } from '../../model/address';
 import type { DestinationRuntime } from '../runtime';
 import { RoutedConnection, type ConnectionHost } from '../routed';
+import type { Preface } from '../transport';
 import { applyKeepalive, finishNow, resetPending, unreadBytes } from './socket-options';
 
 const CONN = Symbol('tcpshift.connection');
@@ -34,8 +35,15 @@ export class Connection extends RoutedConnection {
   /** The open connection failed on the upstream side (reset, write error): counted as failed. */
   private upstreamFailed = false;
 
-  constructor(host: ConnectionHost, private readonly client: Tagged, dest: DestinationRuntime) {
+  /** Written to the upstream before the client's bytes (a PROXY header, what a preamble read); null = none. */
+  private readonly initial: Buffer | null;
+  /** Bytes of an inbound PROXY header, read from the client and never forwarded (not counted as received, as on the native path). */
+  private readonly discarded: number;
+
+  constructor(host: ConnectionHost, private readonly client: Tagged, dest: DestinationRuntime, preface?: Preface) {
     super(host, dest);
+    this.initial = prefaceBytes(preface);
+    this.discarded = preface?.discard ?? 0;
   }
 
   /** Takes over the client socket and dials the first endpoint. */
@@ -126,12 +134,18 @@ export class Connection extends RoutedConnection {
     s.setTimeout(timerMs(policy.idleTimeoutMs));
     applyKeepalive(s, policy.tcpKeepalive, this.host.log);
     const c = this.client;
+    if (this.initial !== null) s.write(this.initial);
     c.on('data', onData);
     s.on('data', onData);
     c.on('drain', onDrain);
     s.on('drain', onDrain);
     c.on('end', onEnd);
     s.on('end', onEnd);
+    if (this.initial !== null) {
+      // A preamble read paused the client (and may have seen its end already).
+      if (c.readableEnded) s.end();
+      else c.resume();
+    }
   }
 
   /** The socket on the other side of `s`. */
@@ -208,8 +222,16 @@ export class Connection extends RoutedConnection {
     const c = this.client;
     c[CONN] = undefined;
     if (this.upstream !== null) this.upstream[CONN] = undefined;
-    this.finish(c.bytesRead, c.bytesWritten, this.upstreamFailed);
+    this.finish(c.bytesRead - this.discarded, c.bytesWritten, this.upstreamFailed);
   }
+}
+
+/** The bytes a preface puts before the client's own: its prefix, then what the preamble read past `discard`. */
+function prefaceBytes(p: Preface | undefined): Buffer | null {
+  if (p === undefined) return null;
+  const rest = p.read.subarray(p.discard);
+  if (p.prefix === null) return rest.length === 0 ? Buffer.alloc(0) : Buffer.from(rest);
+  return Buffer.concat([p.prefix, rest]);
 }
 
 /** Both halves done in order: the peer's FIN was read and ours was flushed. */

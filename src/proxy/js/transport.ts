@@ -3,6 +3,7 @@ import type * as net from 'node:net';
 import type { Transport } from '../transport';
 import { bindListener, closeListener } from './listeners';
 import { Connection } from './pipe';
+import { readPreamble } from './preamble';
 
 function ignore(): void {}
 
@@ -14,8 +15,8 @@ export const jsTransport: Transport<net.Socket> = {
     b.server.on('error', onError);
     return { key, address, port, boundPort: b.boundPort, close: () => closeListener(b.server) };
   },
-  connect(host, client, dest) {
-    const c = new Connection(host, client, dest);
+  connect(host, client, dest, preface) {
+    const c = new Connection(host, client, dest, preface);
     c.start();
     return c;
   },
@@ -31,4 +32,10 @@ export const jsTransport: Transport<net.Socket> = {
   address(client) {
     return client.remoteAddress ?? null;
   },
+  addresses(client) {
+    const { remoteAddress, remotePort, localAddress, localPort } = client;
+    if (remoteAddress === undefined || remotePort === undefined || localAddress === undefined || localPort === undefined) return null;
+    return { source: { address: remoteAddress, port: remotePort }, destination: { address: localAddress, port: localPort } };
+  },
+  preamble: readPreamble,
 };

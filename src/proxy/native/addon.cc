@@ -447,6 +447,7 @@ napi_value ModuleInit(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_set_named_property(env, exports, "constants", Constants(env));
+  DefinePreamble(env, exports);
   return exports;
 }
 

@@ -27,7 +27,17 @@ export interface NativeConstants {
   readonly KEEPALIVE_MAX_PROBES: number;
 }
 
-/** The addon's functions (see addon.cc for the contract of each). */
+/** The preamble phase's numbers (preamble.cc). */
+export interface PreambleConstants {
+  /** id = connection, a = bytes peeked so far, b = why the read stopped (PE_*). */
+  readonly EV_PREAMBLE: number;
+  readonly PE_MORE: number;
+  readonly PE_EOF: number;
+  readonly PE_TIMEOUT: number;
+  readonly PE_FULL: number;
+}
+
+/** The addon's functions (see addon.cc and preamble.cc for the contract of each). */
 export interface NativeBinding {
   readonly constants: NativeConstants;
   /** Hands over the shared event array (4 numbers per event) and the function that drains it. */
@@ -71,6 +81,15 @@ export interface NativeBinding {
   keepaliveOf(fd: number): [number, number, number, number];
   /** Connections accepted and not yet closed. */
   live(): number;
+  readonly preambleConstants: PreambleConstants;
+  /** Peeks at the client's first bytes (at most maxBytes, for at most timeoutMs), reporting EV_PREAMBLE; 0, or 1 when closed. */
+  preamble(id: number, maxBytes: number, timeoutMs: number): number;
+  /** Copies the peeked bytes into `bytes`; how many, or -1 when the connection has closed. */
+  peek(id: number, bytes: Uint8Array): number;
+  /** Ends the preamble: drops `discard` bytes, queues `prefix` for the upstream; 0, 1 when closed, or a negative errno. Before dial(). */
+  preface(id: number, discard: number, prefix?: Uint8Array): number;
+  /** [peer ip, peer port, local ip, local port] of the client socket, or null. */
+  addresses(id: number): [string, number, string, number] | null;
 }
 
 /** A DestinationRule's tcpKeepalive as setsockopt takes it: [idle s, interval s, probes]; zeros when off. */
@@ -111,7 +130,7 @@ function loadAddon(): NativeBinding | null {
   try {
     const b = require(file) as Partial<NativeBinding>;
     if (typeof b.listen !== 'function') loadError = 'not supported on this platform';
-    else if (typeof b.setKeepalive !== 'function' || typeof b.shut !== 'function') loadError = 'built from older sources (run `npx node-gyp rebuild`)';
+    else if (typeof b.setKeepalive !== 'function' || typeof b.shut !== 'function' || typeof b.preamble !== 'function') loadError = 'built from older sources (run `npx node-gyp rebuild`)';
     else loaded = b as NativeBinding;
   } catch (err) {
     loadError = err instanceof Error ? err.message.split('\n')[0]! : String(err);

@@ -20,7 +20,10 @@ namespace tcpshift {
 // Events for JavaScript (exported by the addon as `constants`, so both sides share one definition).
 // EV_UPSTREAM_RESET: closed (as EV_CLOSED) because the upstream reset or failed; the client was reset.
 // EV_ACCEPT_ERROR: a = -errno, b = waiting connections shed (0 when none could be shed).
-enum EventType : int { EV_ACCEPT = 1, EV_CONNECTED = 2, EV_CONNECT_FAILED = 3, EV_CLOSED = 4, EV_ACCEPT_ERROR = 5, EV_UPSTREAM_RESET = 6 };
+// EV_PREAMBLE (preamble.cc): a = bytes peeked so far, b = a PreambleEnd.
+enum EventType : int { EV_ACCEPT = 1, EV_CONNECTED = 2, EV_CONNECT_FAILED = 3, EV_CLOSED = 4, EV_ACCEPT_ERROR = 5, EV_UPSTREAM_RESET = 6, EV_PREAMBLE = 7 };
+// Why a preamble read stopped: it goes on (more bytes may come), EOF, the time was up, maxBytes peeked.
+enum PreambleEnd : int { PE_MORE = 0, PE_EOF = 1, PE_TIMEOUT = 2, PE_FULL = 3 };
 // How a connection ends: FINs (or a plain close), a reset passed on to both legs, or a reset the
 // upstream caused (counted as failed by JavaScript).
 enum Ending : uint8_t { END_CLEAN, END_RESET, END_UPSTREAM_RESET };
@@ -121,6 +124,11 @@ struct Conn {
   double stamp = 0;
   sockaddr_storage peer{};
   bool shutting = false;
+  // Preamble phase (preamble.cc): the client's first bytes are peeked (MSG_PEEK), not read, until
+  // JavaScript has chosen where they go.
+  bool preamble = false;
+  size_t peek_max = 0;
+  size_t peeked = 0;
 };
 
 struct Listener : Watch {
@@ -235,6 +243,9 @@ inline void Stamp(State* st) { st->now = static_cast<double>(uv_hrtime()) / 1e6;
 double PeerV4(const sockaddr_storage& a);  // an IPv4 client address as a number (host order), -1 for other families
 size_t Owes(const Conn* c);  // bytes read and not yet written, both ways
 socklen_t AddrLen(const sockaddr* a);
+// preamble.cc
+void PreambleRead(Conn* c);  // the client is readable while its preamble is read
+void DefinePreamble(napi_env env, napi_value exports);  // the addon's preamble functions and constants
 
 // addon.cc
 void Emit(State* st, int type, double id, double a = 0, double b = 0);

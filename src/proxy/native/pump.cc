@@ -272,6 +272,10 @@ void OnLegEvent(Leg* leg, uint32_t events) {
     ShutProgress(c);
     return;
   }
+  if (leg->client && c->preamble) {
+    PreambleRead(c);
+    return;
+  }
   if (c->state != S_OPEN) {
     // Accepted, not connected yet: keep what the client sends for the upstream.
     if (leg->client && c->state == S_DIALING) Stash(c);

@@ -8,9 +8,12 @@ import { lookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { unixPath } from '../../model/address';
 import { keepaliveArgs, type NativeBinding } from './binding';
+import { CLIENT_HELLO_MAX_BYTES } from '../preamble/client-hello';
+import type { PreambleEnd } from '../preamble/judge';
+import { PROXY_MAX_BYTES } from '../preamble/proxy-protocol';
 import { RoutedConnection, type ConnectionHost } from '../routed';
 import type { DestinationRuntime } from '../runtime';
-import { BindFailure, type BoundListener, type Transport } from '../transport';
+import { BindFailure, type BoundListener, type Preface, type Transport } from '../transport';
 import { claimUnixPath, releaseUnixPath } from '../unix-socket';
 
 /** Node's default listen backlog. */
@@ -30,12 +33,14 @@ interface ListenerEntry {
   drained: (() => void) | null;
 }
 
-/** An accepted connection: its listener, its IPv4 client address as a number (-1: another family), and its routed connection once it has one. */
+/** An accepted connection: its listener, its IPv4 client address as a number (-1: another family), its preamble reader while one runs, and its routed connection once it has one. */
 interface Accepted {
   readonly id: number;
   readonly listener: ListenerEntry;
   readonly v4: number;
   conn: NativeConnection | null;
+  /** Gets each EV_PREAMBLE (bytes peeked, PE_*), or -1 and PE_EOF when the connection closes first. */
+  preamble: ((peeked: number, end: number) => void) | null;
 }
 
 /** `a.b.c.d` of an IPv4 address held as a number (host order). */
@@ -52,6 +57,8 @@ class NativeHub {
   /** The addon's activity stamps and owed bytes, two numbers per slot (see NativeBinding.activity). */
   private stamps = new Float64Array(2 * 1024);
   private sampled = false;
+  /** One buffer for every preamble's peek: the bytes are judged synchronously, then stay in the socket. */
+  private readonly peekBuffer = new Uint8Array(PROXY_MAX_BYTES + CLIENT_HELLO_MAX_BYTES);
 
   constructor(readonly binding: NativeBinding) {
     this.slotSpace = binding.constants.SLOT_SPACE;
@@ -118,6 +125,23 @@ class NativeHub {
     return id % this.slotSpace;
   }
 
+  /** Peeks at client `id`'s first bytes until `onBytes` has seen enough or the read stops. */
+  preamble(id: number, maxBytes: number, timeoutMs: number, onBytes: (bytes: Uint8Array, end: PreambleEnd) => boolean): void {
+    const a = this.accepted[id % this.slotSpace];
+    if (a === undefined || a.id !== id) {
+      onBytes(EMPTY, 'eof');
+      return;
+    }
+    const { PE_MORE, PE_EOF, PE_TIMEOUT } = this.binding.preambleConstants;
+    const max = Math.min(maxBytes, this.peekBuffer.length);
+    a.preamble = (peeked, end) => {
+      const n = peeked < 0 ? 0 : this.binding.peek(id, this.peekBuffer);
+      const why: PreambleEnd = end === PE_MORE ? null : end === PE_EOF || n < 0 ? 'eof' : end === PE_TIMEOUT ? 'timeout' : 'full';
+      if (onBytes(this.peekBuffer.subarray(0, Math.max(0, n)), why) || why !== null) a.preamble = null;
+    };
+    this.binding.preamble(id, max, timeoutMs);
+  }
+
   /** True once the addon has reported client `id` closed. */
   isClosed(id: number): boolean {
     const a = this.accepted[id % this.slotSpace];
@@ -127,6 +151,7 @@ class NativeHub {
   private flush(n: number): void {
     const ev = this.events;
     const { EV_ACCEPT, EV_ACCEPT_ERROR, EV_CLOSED, EV_CONNECT_FAILED, EV_CONNECTED, EV_UPSTREAM_RESET } = this.binding.constants;
+    const { EV_PREAMBLE, PE_EOF } = this.binding.preambleConstants;
     for (let i = 0, o = 0; i < n; i++, o += 4) {
       const type = ev[o]!;
       const id = ev[o + 1]!;
@@ -137,7 +162,7 @@ class NativeHub {
           continue;
         }
         l.live++;
-        this.accepted[id % this.slotSpace] = { id, listener: l, v4: ev[o + 3]!, conn: null };
+        this.accepted[id % this.slotSpace] = { id, listener: l, v4: ev[o + 3]!, conn: null, preamble: null };
         l.onAccept(id);
         continue;
       }
@@ -150,7 +175,9 @@ class NativeHub {
       const slot = id % this.slotSpace;
       const a = this.accepted[slot];
       if (a === undefined || a.id !== id) continue;
-      if (type === EV_CONNECTED) {
+      if (type === EV_PREAMBLE) {
+        a.preamble?.(ev[o + 2]!, ev[o + 3]!);
+      } else if (type === EV_CONNECTED) {
         a.conn?.connected();
       } else if (type === EV_CONNECT_FAILED) {
         a.conn?.attemptFailed(this.binding.errorName(ev[o + 2]!));
@@ -159,6 +186,7 @@ class NativeHub {
         const l = a.listener;
         l.live--;
         if (l.live === 0 && l.drained !== null) l.drained();
+        a.preamble?.(-1, PE_EOF);
         a.conn?.closed(ev[o + 2]!, ev[o + 3]!, type === EV_UPSTREAM_RESET);
       }
     }
@@ -169,13 +197,19 @@ class NativeHub {
 export class NativeConnection extends RoutedConnection {
   private gone = false;
 
-  constructor(host: ConnectionHost, private readonly hub: NativeHub, private readonly id: number, dest: DestinationRuntime) {
+  constructor(host: ConnectionHost, private readonly hub: NativeHub, private readonly id: number, dest: DestinationRuntime, private readonly preface?: Preface) {
     super(host, dest);
   }
 
   start(): void {
     this.hub.adopt(this.id, this);
     this.started();
+    const p = this.preface;
+    // The preamble's bytes are still in the socket: drop the PROXY header, queue the outgoing one.
+    if (p !== undefined && this.hub.binding.preface(this.id, p.discard, p.prefix ?? undefined) < 0) {
+      this.destroy();
+      return;
+    }
     this.dial();
   }
 
@@ -250,6 +284,8 @@ export class NativeConnection extends RoutedConnection {
   }
 }
 
+const EMPTY = new Uint8Array(0);
+
 let shared: Transport<number> | null = null;
 
 /** The data path in the addon (one hub per process: the addon has one event callback). */
@@ -267,8 +303,8 @@ function makeTransport(binding: NativeBinding): Transport<number> {
       if (path !== null) await claimUnixPath(key, address, path);
       return hub.listen(key, address, port, onAccept, onError);
     },
-    connect(host, client, dest) {
-      const c = new NativeConnection(host, hub, client, dest);
+    connect(host, client, dest, preface) {
+      const c = new NativeConnection(host, hub, client, dest, preface);
       c.start();
       return c;
     },
@@ -281,6 +317,13 @@ function makeTransport(binding: NativeBinding): Transport<number> {
     },
     address(client) {
       return hub.address(client);
+    },
+    addresses(client) {
+      const a = binding.addresses(client);
+      return a === null ? null : { source: { address: a[0], port: a[1] }, destination: { address: a[2], port: a[3] } };
+    },
+    preamble(client, maxBytes, timeoutMs, onBytes) {
+      hub.preamble(client, maxBytes, timeoutMs, onBytes);
     },
   };
 }
