@@ -12,7 +12,7 @@ import { LocalErrors } from './local-errors';
 import { nativeBinding, nativeLoadError } from './native/binding';
 import { nativeTransport } from './native/transport';
 import type { AcceptContext, ConnectionHost, ProxiedConnection, RoutedConnection } from './routed';
-import { buildRuntime, EMPTY_RUNTIME, type TableRuntime } from './runtime';
+import { buildRuntime, EMPTY_RUNTIME, type RoutePickerFactory, type TableRuntime } from './runtime';
 import { Sweeper } from './sweep';
 import { jsTransport } from './js/transport';
 import { BindFailure, type BoundAddress, type BoundListener, type Transport } from './transport';
@@ -29,6 +29,20 @@ export interface ProxyOptions {
    * (`js`). `native` throws when the addon is not available.
    */
   readonly dataPath?: 'auto' | 'native' | 'js';
+  /** Data-plane workers (src/proxy/workers/): listen with SO_REUSEPORT, so every worker binds each listener. */
+  readonly reusePort?: boolean;
+  /** Builds each changed listener's subset picker (workers: one sequence shared by all of them); default a SmoothWeightedPicker. */
+  readonly routePicker?: RoutePickerFactory;
+  /** Called before each accepted connection reads the live table (workers: adopt a table the pool has flipped to). */
+  readonly beforeAccept?: () => void;
+}
+
+/** A table bound but not yet live (see TcpProxy.prepare): `commit` makes it live, `abort` drops it. */
+export interface PreparedSwap {
+  /** The listeners it bound (new in this table). */
+  readonly bound: readonly BoundAddress[];
+  commit(): void;
+  abort(): Promise<void>;
 }
 
 /** What is bound now. */
@@ -57,6 +71,9 @@ export class TcpProxy {
   private readonly maxConnections: number | undefined;
   private readonly rng: Rng;
   private readonly acceptErrors: LocalErrors;
+  private readonly reusePort: boolean;
+  private readonly routePicker: RoutePickerFactory | undefined;
+  private readonly beforeAccept: (() => void) | undefined;
 
   constructor(opts: ProxyOptions) {
     if (opts.maxConnections !== undefined && (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 0)) {
@@ -68,6 +85,9 @@ export class TcpProxy {
     this.host = { log: this.log, release: (c) => this.release(c), accepting: this.accepting, localConnectError: (code, endpoint) => localConnect.record(code, 1, { endpoint }) };
     this.maxConnections = opts.maxConnections;
     this.rng = opts.rng ?? Math.random;
+    this.reusePort = opts.reusePort === true;
+    this.routePicker = opts.routePicker;
+    this.beforeAccept = opts.beforeAccept;
     this.transport = chooseTransport(opts.dataPath ?? 'auto');
     this.sweeper = new Sweeper({ log: this.log, conns: this.conns, runtime: () => this.active, dataPath: this.transport.name });
     this.log.debug({ dataPath: this.transport.name, ...(this.transport.name === 'js' ? { why: nativeLoadError() } : {}) }, 'data path');
@@ -90,30 +110,57 @@ export class TcpProxy {
    * O(what changed) plus one pass over the keys.
    */
   swap(next: RoutingTable): Promise<void> {
-    const run = this.queue.then(() => this.apply(next));
+    const run = this.queue.then(async () => (await this.bindNext(next)).commit());
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async apply(next: RoutingTable): Promise<void> {
+  /**
+   * The first half of `swap`, for the data-plane workers' swap across threads: builds the runtime of
+   * `next` and binds its new listeners (at `ports` where given: the port another worker bound for a
+   * port-0 listener), without making it live; rejects as `swap` does. Later swaps wait until it is
+   * committed or aborted.
+   */
+  prepare(next: RoutingTable, ports?: ReadonlyMap<string, number>): Promise<PreparedSwap> {
+    const run = this.queue.then(() => this.bindNext(next, ports));
+    let settle = (): void => {};
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    this.queue = run.then(() => settled, () => undefined);
+    return run.then((p) => ({
+      bound: p.bound,
+      commit: () => {
+        p.commit();
+        settle();
+      },
+      abort: () => p.abort().finally(settle),
+    }));
+  }
+
+  private async bindNext(next: RoutingTable, ports?: ReadonlyMap<string, number>): Promise<PreparedSwap> {
     if (this.closing !== null) throw new ApplyError('proxy is closed');
-    const runtime = buildRuntime(next, this.stats, this.rng, this.active);
+    const runtime = buildRuntime(next, this.stats, this.rng, this.active, this.routePicker);
     const added = next.listeners.filter((l) => !this.bound.has(l.key));
     this.pending = runtime;
-    let results: PromiseSettledResult<BoundListener>[];
-    try {
-      results = await Promise.allSettled(added.map((l) => this.transport.bind(l.key, l.address, l.port, this.acceptor(l.key), this.onListenerError(l.key))));
-    } finally {
-      this.pending = null;
-    }
+    const bindOptions = { reusePort: this.reusePort };
+    const results = await Promise.allSettled(added.map((l) =>
+      this.transport.bind(l.key, l.address, ports?.get(l.key) ?? l.port, this.acceptor(l.key), this.onListenerError(l.key), bindOptions)));
     const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-    if (failures.length > 0 || this.closing !== null) {
+    const abort = async (): Promise<void> => {
+      this.pending = null;
       this.releaseHeld(null);
       await Promise.all(ok.map((b) => b.close()));
+    };
+    if (failures.length > 0 || this.closing !== null) {
+      await abort();
       if (failures.length === 0) throw new ApplyError('proxy is closed');
       throw toApplyError(failures);
     }
+    return { bound: ok.map((b) => ({ key: b.key, address: b.address, port: b.port, boundPort: b.boundPort })), commit: () => this.commit(next, runtime, ok), abort };
+  }
+
+  private commit(next: RoutingTable, runtime: TableRuntime, ok: readonly BoundListener[]): void {
+    this.pending = null;
     for (const b of ok) this.bound.set(b.key, b);
     this.active = runtime;
     this.sweeper.start(next);
@@ -148,6 +195,7 @@ export class TcpProxy {
   }
 
   private accept(key: string, client: unknown): void {
+    this.beforeAccept?.();
     const rt = this.active.listeners.get(key);
     if (rt === undefined) {
       if (this.pending?.listeners.has(key) === true) {

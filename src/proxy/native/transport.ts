@@ -47,11 +47,11 @@ class NativeHub {
     binding.init(this.events, (n) => this.flush(n));
   }
 
-  listen(key: string, address: string, port: number, onAccept: (id: number) => void, onError: (err: Error) => void): BoundListener {
+  listen(key: string, address: string, port: number, onAccept: (id: number) => void, onError: (err: Error) => void, reusePort = false): BoundListener {
     let id: number;
     let boundPort: number;
     try {
-      [id, boundPort] = this.binding.listen(address, port, BACKLOG);
+      [id, boundPort] = this.binding.listen(address, port, BACKLOG, reusePort);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       throw new BindFailure(key, address, port, e.code ?? 'EUNKNOWN', e);
@@ -200,10 +200,10 @@ function makeTransport(binding: NativeBinding): Transport<number> {
   const hub = new NativeHub(binding);
   return {
     name: 'native',
-    bind(key, address, port, onAccept, onError) {
+    bind(key, address, port, onAccept, onError, options) {
       return new Promise((resolve, reject) => {
         try {
-          resolve(hub.listen(key, address, port, onAccept, onError));
+          resolve(hub.listen(key, address, port, onAccept, onError, options?.reusePort === true));
         } catch (err) {
           reject(err);
         }
