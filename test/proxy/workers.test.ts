@@ -3,8 +3,7 @@
  * workers listening on SO_REUSEPORT sockets. Smooth WRR exact over all workers together, tables
  * adopted by every worker at once, counters summed exactly, threads and listeners gone at close.
  */
-import * as net from 'node:net';
-import { connectAndSend, freePort } from '../helpers/net';
+import { connectAndSend, freePort, waitFor } from '../helpers/net';
 import { Harness, silent } from '../helpers/harness';
 import { tableOf } from '../helpers/table';
 import { nativeBinding } from '../../src/proxy/native/binding';
@@ -19,14 +18,6 @@ function pool(workers = 2): WorkerPool {
   const p = new WorkerPool({ logger: silent, workers });
   h.defer(() => p.close(1000));
   return p;
-}
-
-async function waitFor(what: string, ok: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (await ok()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** `n` connections one after another, each with its own source port: the reply's first word. */
@@ -52,4 +43,61 @@ native('two workers serve one listener; 80/20 is exactly one one two one one, on
   // The kernel spread them (SO_REUSEPORT hashes the 4-tuple): both workers took some.
   expect(per.every((n) => n > 0)).toBe(true);
   expect(per.reduce((a, b) => a + b, 0)).toBe(100);
+});
+
+native('a swap while connections arrive: every worker adopts the new table at once (never the old table after the new)', async () => {
+  const [one, two] = [await h.echo('one'), await h.echo('two')];
+  const p = pool();
+  const port = await freePort();
+  const only = (to: number) => tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: to }] }] }] });
+  await p.swap(only(one));
+  const seen: string[] = [];
+  let swapped = false;
+  const swap = p.swap(only(two)).then(() => (swapped = true));
+  while (!swapped) seen.push(...(await replies(port, 1)));
+  await swap;
+  const after = await replies(port, 40);
+  expect(after.every((x) => x === 'two')).toBe(true);
+  const firstNew = seen.indexOf('two');
+  if (firstNew >= 0) expect(seen.slice(firstNew).every((x) => x === 'two')).toBe(true);
+  await p.refresh();
+  expect(p.acceptedPerWorker().every((n) => n > 0)).toBe(true);
+});
+
+native('a swap one worker cannot bind is rejected everywhere: the old table keeps serving on every worker', async () => {
+  const [one, two] = [await h.echo('one'), await h.echo('two')];
+  const p = pool();
+  const port = await freePort();
+  const blocker = await h.server(() => undefined);
+  const first = tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: one }] }] }] });
+  await p.swap(first);
+  const next = tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: two }] }] }, { port: blocker, destinations: [{ endpoints: [{ port: two }] }] }] });
+  await expect(p.swap(next)).rejects.toMatchObject({ port: blocker });
+  expect(p.table).toBe(first);
+  expect(p.listeners().map((l) => l.port)).toEqual([port]);
+  const got = await replies(port, 40);
+  expect(got.every((x) => x === 'one')).toBe(true);
+  await p.refresh();
+  expect(p.acceptedPerWorker().every((n) => n > 0)).toBe(true);
+});
+
+native('counters are the exact sum over workers: accepted, opened, closed and bytes equal the connections made', async () => {
+  const [v1, v2] = [await h.echo('one'), await h.echo('two')];
+  const p = pool();
+  const port = await freePort();
+  await p.swap(split(port, v1, v2));
+  await Promise.all(Array.from({ length: 5 }, () => replies(port, 10)));
+  await waitFor(() => p.counters().accepted === 50 && p.counters().active === 0, 10_000, 'every connection counted closed');
+  const c = p.counters();
+  expect(c.accepted).toBe(50);
+  const d = new Map(c.destinations.map((x) => [x.version, x]));
+  expect(d.get('v1')).toMatchObject({ opened: 40, closed: 40, failed: 0 });
+  expect(d.get('v2')).toMatchObject({ opened: 10, closed: 10, failed: 0 });
+  // `req0\n` … `req9\n` from each of 5 clients.
+  expect(c.destinations.reduce((n, x) => n + x.bytesReceived, 0)).toBe(5 * 10 * 5);
+  const s = p.snapshot();
+  expect(s.listeners).toHaveLength(1);
+  expect(s.listeners[0]!.route.destinations.map((x) => x.opened)).toEqual([40, 10]);
+  expect(s.listeners[0]!.route.observedConnections).toBe(50);
+  expect(s.listeners[0]!.route.destinations.map((x) => x.observedPercent)).toEqual([80, 20]);
 });

@@ -269,6 +269,11 @@ export class WorkerPool {
     return this.members.filter((m) => !m.exited).map((m) => m.stats?.counters.accepted ?? 0);
   }
 
+  /** Ends worker `index` at once, as a crash would (tests, the bench): it is logged and replaced. */
+  async terminateWorker(index: number): Promise<void> {
+    await this.members[index]?.worker.terminate();
+  }
+
   /** Worker threads running now. */
   get workers(): number {
     return this.members.filter((m) => !m.exited).length;
