@@ -3,6 +3,9 @@
  * workers listening on SO_REUSEPORT sockets. Smooth WRR exact over all workers together, tables
  * adopted by every worker at once, counters summed exactly, threads and listeners gone at close.
  */
+import { createHash } from 'node:crypto';
+import * as net from 'node:net';
+import { captureLogs } from '../helpers/logs';
 import { connectAndSend, freePort, waitFor } from '../helpers/net';
 import { Harness, silent } from '../helpers/harness';
 import { tableOf } from '../helpers/table';
@@ -100,4 +103,107 @@ native('counters are the exact sum over workers: accepted, opened, closed and by
   expect(s.listeners[0]!.route.destinations.map((x) => x.opened)).toEqual([40, 10]);
   expect(s.listeners[0]!.route.observedConnections).toBe(50);
   expect(s.listeners[0]!.route.destinations.map((x) => x.observedPercent)).toEqual([80, 20]);
+});
+
+native('half-close both ways through a worker: the backend ends first, the client keeps writing, then ends', async () => {
+  let got = '';
+  const backend = await h.server((s) => {
+    s.end('greeting\n');
+    s.on('data', (d: Buffer) => (got += d.toString()));
+  }, { allowHalfOpen: true });
+  const p = pool();
+  const port = await freePort();
+  await p.swap(tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: backend }] }] }] }));
+  for (let i = 0; i < 4; i++) {
+    got = '';
+    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    h.defer(async () => void s.destroy());
+    s.on('error', () => undefined);
+    let received = '';
+    await new Promise<void>((resolve) => {
+      s.on('data', (d: Buffer) => (received += d.toString()));
+      s.on('end', () => resolve());
+    });
+    expect(received).toBe('greeting\n');
+    s.end('after the backend ended\n');
+    await waitFor(() => got === 'after the backend ended\n', 5000, 'late bytes at the backend');
+  }
+  await waitFor(() => p.counters().active === 0 && p.counters().accepted === 4, 10_000, 'both legs closed');
+});
+
+native('backpressure through a worker: a backend that stops reading stops the client; every byte arrives once it reads again', async () => {
+  const total = 64 << 20;
+  let paused: net.Socket | null = null;
+  let bytes = 0;
+  const got = createHash('sha256');
+  const backend = await h.server((s) => {
+    paused = s;
+    s.pause();
+    s.on('data', (d: Buffer) => {
+      got.update(d);
+      bytes += d.length;
+    });
+  });
+  const p = pool();
+  const port = await freePort();
+  await p.swap(tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: backend }] }] }] }));
+  const data = Buffer.alloc(total);
+  for (let i = 0; i < total; i += 4096) data.writeUInt32LE(i, i);
+  const s = net.connect({ port, host: '127.0.0.1' });
+  h.defer(async () => void s.destroy());
+  s.on('error', () => undefined);
+  await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+  s.write(data);
+  // Wait until what the kernel took from the client stops growing: the proxy stopped reading.
+  let last = -1;
+  let still = 0;
+  await waitFor(() => {
+    const flushed = s.bytesWritten - s.writableLength;
+    still = flushed === last ? still + 1 : 0;
+    last = flushed;
+    return still >= 50 && paused !== null;
+  }, 30_000, 'the client stalled');
+  expect(last).toBeLessThan(total);
+  expect(bytes).toBe(0);
+  paused!.resume();
+  await waitFor(() => bytes === total, 30_000, () => `all bytes at the backend (${bytes} of ${total})`);
+  expect(got.digest('hex')).toBe(createHash('sha256').update(data).digest('hex'));
+});
+
+native('close() drains every worker and ends every thread: the listener refuses, nothing is left running', async () => {
+  const one = await h.echo('one');
+  const p = new WorkerPool({ logger: silent, workers: 2 });
+  const port = await freePort();
+  await p.swap(tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: one }] }] }] }));
+  const held = await h.client(port);
+  expect(await held.send('hi')).toBe('one hi');
+  let closed = false;
+  const closing = p.close(5000).then(() => (closed = true));
+  // Draining: the open connection still answers and close() waits for it.
+  expect(await held.send('again')).toBe('one again');
+  expect(closed).toBe(false);
+  await held.close();
+  await closing;
+  expect(p.workers).toBe(0);
+  await expect(connectAndSend(port, 'x')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  await expect(p.swap(tableOf({ listeners: [] }))).rejects.toThrow(/closed/);
+});
+
+native('a killed worker is logged and replaced; SWRR goes on exactly over the survivor and the replacement', async () => {
+  const [v1, v2] = [await h.echo('one'), await h.echo('two')];
+  const logs = captureLogs('info');
+  const p = new WorkerPool({ logger: logs.log, workers: 2 });
+  h.defer(() => p.close(1000));
+  const port = await freePort();
+  await p.swap(split(port, v1, v2));
+  const before = await replies(port, 3);
+  await p.terminateWorker(1);
+  await waitFor(() => logs.lines.some((l) => l['msg'] === 'data-plane worker replaced'), 20_000, 'the replacement');
+  expect(logs.lines.find((l) => l['msg'] === 'data-plane worker exited: its open connections are lost; starting another')).toMatchObject({ worker: 1, level: 50 });
+  expect(p.workers).toBe(2);
+  const after = await replies(port, 97);
+  const all = [...before, ...after];
+  for (let i = 0; i < 100; i += 10) expect(all.slice(i, i + 10)).toEqual(['one', 'one', 'two', 'one', 'one', 'one', 'one', 'two', 'one', 'one']);
+  await p.refresh();
+  expect(p.acceptedPerWorker().every((n) => n > 0)).toBe(true);
 });
