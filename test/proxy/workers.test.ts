@@ -48,19 +48,27 @@ native('two workers serve one listener; 80/20 is exactly one one two one one, on
   expect(per.reduce((a, b) => a + b, 0)).toBe(100);
 });
 
-native('a swap while connections arrive: every worker adopts the new table at once (never the old table after the new)', async () => {
+native('a swap while connections arrive: no worker serves the new table before every worker has it, and all serve it after', async () => {
   const [one, two] = [await h.echo('one'), await h.echo('two')];
-  const p = pool();
   const port = await freePort();
   const only = (to: number) => tableOf({ listeners: [{ port, destinations: [{ endpoints: [{ port: to }] }] }] });
+  let inWindow: string[] | null = null;
+  let flipping = false;
+  const p = new WorkerPool({ logger: silent, workers: 2, beforeFlip: async () => {
+    // Every worker has prepared the new table; until the flip, every new connection sees the old one.
+    if (flipping) inWindow = await replies(port, 40);
+  } });
+  h.defer(() => p.close(1000));
   await p.swap(only(one));
+  flipping = true;
   const seen: string[] = [];
   let swapped = false;
   const swap = p.swap(only(two)).then(() => (swapped = true));
   while (!swapped) seen.push(...(await replies(port, 1)));
   await swap;
   const after = await replies(port, 40);
-  expect(after.every((x) => x === 'two')).toBe(true);
+  expect(inWindow).toEqual(Array(40).fill('one'));
+  expect(after).toEqual(Array(40).fill('two'));
   const firstNew = seen.indexOf('two');
   if (firstNew >= 0) expect(seen.slice(firstNew).every((x) => x === 'two')).toBe(true);
   await p.refresh();

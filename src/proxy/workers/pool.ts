@@ -27,6 +27,8 @@ export interface WorkerPoolOptions {
   readonly maxConnections?: number;
   /** How often each worker sends its counters unasked (default 200 ms); /status is at most this old between swaps. */
   readonly statsMs?: number;
+  /** Runs once every worker has bound a table and before the flip makes it live (tests look into that window). */
+  readonly beforeFlip?: () => Promise<void>;
 }
 
 interface Waiter {
@@ -110,6 +112,7 @@ export class WorkerPool {
       }));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed !== undefined) throw failed.reason;
+      await this.opts.beforeFlip?.();
       if (this.closing !== null) throw new ApplyError('proxy is closed');
       flipGeneration(this.mem, gen);
       for (const m of this.members) this.post(m, { type: 'commit', gen });
