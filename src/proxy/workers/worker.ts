@@ -70,7 +70,24 @@ async function prepare(gen: number, delta: TableDelta): Promise<void> {
   }
 }
 
-const timer = setInterval(() => send({ type: 'stats', ...stats() }), config.statsMs);
+/** Counts that change when anything a report shows changes (connections come and go, tables swap). */
+let lastSign = '';
+function sign(): string {
+  const c = proxy.counters();
+  let ended = 0;
+  for (const d of c.destinations) ended += d.closed + d.failed + d.connectFailures + d.rejected + d.expired;
+  return `${c.accepted}|${c.active}|${c.rejected}|${ended}|${c.acceptErrors.length}|${c.localConnectErrors.length}|${proxy.table.listeners.length}|${serving.size}`;
+}
+
+// Unasked reports only when something changed: a snapshot of a large table is not free to copy.
+// (And every 25th tick regardless: ejections end with time, not with a count.)
+let ticks = 0;
+const timer = setInterval(() => {
+  const now = sign();
+  if (now === lastSign && ++ticks % 25 !== 0) return;
+  lastSign = now;
+  send({ type: 'stats', ...stats() });
+}, config.statsMs);
 timer.unref();
 
 port.on('message', (m: ToWorker) => {
