@@ -17,6 +17,7 @@ import { Sweeper } from './sweep';
 import { jsTransport } from './js/transport';
 import { BindFailure, type BoundAddress, type BoundListener, type Transport } from './transport';
 import { snapshotOf, type ProxySnapshot } from './snapshot';
+import { activityOf, type ListenerActivity } from './workers/activity';
 
 export interface ProxyOptions {
   readonly logger: Logger;
@@ -312,6 +313,11 @@ export class TcpProxy {
   /** Listeners, routes, destinations and endpoints of the live table, with connection counts. */
   snapshot(): ProxySnapshot {
     return snapshotOf(this.active, this.bound, this.conns, this.stats);
+  }
+
+  /** Per listener that has seen or holds connections: observed and open per destination (what data-plane workers report). */
+  activity(): ListenerActivity[] {
+    return activityOf(this.active, this.conns);
   }
 
   /** Every counter, including those of destinations no longer in the table. */

@@ -1,10 +1,13 @@
 /**
  * Sums what the workers count into the shapes one TcpProxy reports (/status, /metrics): every count
- * added up by key, shares recomputed from the sums. The workers serve the same table, so their
- * listeners, destinations and endpoints line up by key.
+ * added up by key, shares recomputed from the sums, the listeners from the table the pool serves.
  */
+import type { RoutingTable } from '../../model/types';
 import type { CountersSnapshot, ReasonCount } from '../counters';
-import type { DestinationSnapshot, ListenerSnapshot, ProxySnapshot } from '../snapshot';
+import { observedPercent } from '../observed';
+import type { ListenerSnapshot, ProxySnapshot } from '../snapshot';
+import type { BoundAddress } from '../transport';
+import type { ListenerActivity } from './activity';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -62,65 +65,66 @@ export function sumCounters(all: readonly CountersSnapshot[]): CountersSnapshot 
 
 const pct = (n: number, of: number): number | null => (of === 0 ? null : Math.round((n / of) * 10_000) / 100);
 
-function sumDestination(ds: readonly DestinationSnapshot[], listenerActive: number, observed: readonly number[], recent: number): DestinationSnapshot {
-  const first = ds[0]!;
-  const out: Mutable<DestinationSnapshot> = { ...first, rebalanced: { ...(first.rebalanced ?? { rebalance: 0, drain: 0, drain_after: 0 }) }, endpoints: first.endpoints.map((e) => ({ ...e })) };
-  for (const d of ds.slice(1)) {
-    addNumbers(out, d);
-    const rb = d.rebalanced;
-    if (rb !== undefined) out.rebalanced = { rebalance: out.rebalanced!.rebalance + rb.rebalance, drain: out.rebalanced!.drain + rb.drain, drain_after: out.rebalanced!.drain_after + rb.drain_after };
-    out.endpoints = out.endpoints.map((e, i) => {
-      const o = d.endpoints[i];
-      return o === undefined ? e : { ...e, active: e.active + o.active, ejected: e.ejected || o.ejected };
-    });
-  }
-  // The observed share over all workers: each worker's share weighted by how many it saw.
-  const seen = ds.reduce((n, d, i) => n + ((d.observedPercent ?? 0) * (observed[i] ?? 0)) / 100, 0);
-  out.observedPercent = recent === 0 ? null : Math.round((seen / recent) * 10_000) / 100;
-  out.activePercent = pct(out.listenerActive ?? 0, listenerActive);
-  return out;
-}
-
-function sumListener(ls: readonly ListenerSnapshot[]): ListenerSnapshot {
-  const first = ls[0]!;
-  const observed = ls.map((l) => l.route.observedConnections);
-  const recent = observed.reduce((a, b) => a + b, 0);
-  const activeConnections = ls.reduce((n, l) => n + (l.route.activeConnections ?? 0), 0);
-  const draining = new Map<string, { key: string; service: string; version: string; listenerActive: number; activePercent: number }>();
-  for (const l of ls) {
-    for (const d of l.route.draining ?? []) {
-      const have = draining.get(d.key);
-      if (have === undefined) draining.set(d.key, { ...d });
-      else have.listenerActive += d.listenerActive;
+/**
+ * The snapshot one TcpProxy would give for `table`, from the workers' summed counters and their
+ * per-listener activity: the same shape, built on the main thread when asked (as /status asks).
+ */
+export function snapshotFrom(table: RoutingTable, bound: ReadonlyMap<string, BoundAddress>, counters: CountersSnapshot, activity: readonly (readonly ListenerActivity[])[]): ProxySnapshot {
+  const dests = new Map(counters.destinations.map((d) => [d.key, d]));
+  const eps = new Map(counters.endpoints.map((e) => [e.key, e]));
+  const perListener = new Map<string, { observed: number; byDest: Map<string, { seen: number; open: number; service: string; version: string }> }>();
+  for (const worker of activity) {
+    for (const la of worker) {
+      let l = perListener.get(la.key);
+      if (l === undefined) perListener.set(la.key, (l = { observed: 0, byDest: new Map() }));
+      l.observed += la.observed;
+      for (const [key, seen, open, service, version] of la.destinations) {
+        const have = l.byDest.get(key);
+        if (have === undefined) l.byDest.set(key, { seen, open, service, version });
+        else {
+          have.seen += seen;
+          have.open += open;
+        }
+      }
     }
   }
-  for (const d of draining.values()) d.activePercent = pct(d.listenerActive, activeConnections) ?? 0;
+  const listeners: ListenerSnapshot[] = table.listeners.map((l) => {
+    const act = perListener.get(l.key);
+    const recent = act?.observed ?? 0;
+    let onListener = 0;
+    for (const v of act?.byDest.values() ?? []) onListener += v.open;
+    const inRoute = new Set(l.route.destinations.map((d) => d.key));
+    return {
+      key: l.key, address: l.address, port: l.port, boundPort: bound.get(l.key)?.boundPort ?? null, gateway: l.gateway, portName: l.portName,
+      route: {
+        virtualService: l.route.virtualService, rule: l.route.rule, observedConnections: recent,
+        destinations: l.route.destinations.map((d) => {
+          const c = dests.get(`${d.service}|${d.version}|${d.port}`);
+          const a = act?.byDest.get(d.key);
+          const open = a?.open ?? 0;
+          return {
+            key: d.key, host: d.host, subset: d.subset, port: d.port, service: d.service, version: d.version,
+            weight: d.weight, percent: d.percent, observedPercent: observedPercent(a?.seen ?? 0, recent),
+            active: c?.active ?? 0, opened: c?.opened ?? 0, closed: c?.closed ?? 0,
+            connectFailures: c?.connectFailures ?? 0, failed: c?.failed ?? 0, rejected: c?.rejected ?? 0,
+            listenerActive: open, activePercent: pct(open, onListener),
+            expired: c?.expired ?? 0, rebalanced: { ...(c?.rebalanced ?? { rebalance: 0, drain: 0, drain_after: 0 }) },
+            endpoints: d.endpoints.map((e) => {
+              const s = eps.get(e.key);
+              return { key: e.key, address: e.address, port: e.port, weight: e.weight, active: s?.active ?? 0, ejected: s?.ejected ?? false };
+            }),
+          };
+        }),
+        connections: l.route.connections ?? null,
+        activeConnections: onListener,
+        draining: [...(act?.byDest ?? [])].filter(([k, v]) => !inRoute.has(k) && v.open > 0).map(([key, v]) => ({
+          key, service: v.service, version: v.version, listenerActive: v.open, activePercent: pct(v.open, onListener) ?? 0,
+        })),
+      },
+    };
+  });
   return {
-    ...first,
-    route: {
-      ...first.route,
-      observedConnections: recent,
-      activeConnections,
-      destinations: first.route.destinations.map((d) => {
-        // By key: a worker that has not yet reported the new table lists other destinations.
-        const same = ls.flatMap((l, i) => l.route.destinations.filter((x) => x.key === d.key).map((x) => ({ x, seen: observed[i] ?? 0 })));
-        return sumDestination(same.map((s) => s.x), activeConnections, same.map((s) => s.seen), recent);
-      }),
-      draining: [...draining.values()],
-    },
-  };
-}
-
-/** Every worker's snapshot as one; the listeners are the first worker's (all serve the same table). */
-export function sumSnapshots(all: readonly ProxySnapshot[]): ProxySnapshot {
-  if (all.length === 0) return { listeners: [], activeConnections: 0, rejectedConnections: 0, acceptErrors: [], localConnectErrors: [] };
-  const byKey = new Map<string, ListenerSnapshot[]>();
-  for (const s of all) for (const l of s.listeners) byKey.set(l.key, [...(byKey.get(l.key) ?? []), l]);
-  return {
-    listeners: all[0]!.listeners.map((l) => sumListener(byKey.get(l.key)!)),
-    activeConnections: all.reduce((n, s) => n + s.activeConnections, 0),
-    rejectedConnections: all.reduce((n, s) => n + s.rejectedConnections, 0),
-    acceptErrors: sumReasons(all.map((s) => s.acceptErrors)),
-    localConnectErrors: sumReasons(all.map((s) => s.localConnectErrors)),
+    listeners, activeConnections: counters.active, rejectedConnections: counters.rejected,
+    acceptErrors: counters.acceptErrors, localConnectErrors: counters.localConnectErrors,
   };
 }

@@ -14,7 +14,7 @@ import type { Listener, RoutingTable } from '../../model/types';
 import type { CountersSnapshot } from '../counters';
 import type { ProxySnapshot } from '../snapshot';
 import type { BoundAddress } from '../transport';
-import { sumCounters, sumSnapshots } from './aggregate';
+import { snapshotFrom, sumCounters } from './aggregate';
 import type { FromWorker, TableDelta, ToWorker, WorkerStats } from './protocol';
 import { flipGeneration, resetSlot, ROUTE_SLOTS, sharedMemory } from './shared';
 import { spawnDataWorker } from './spawn';
@@ -101,13 +101,20 @@ export class WorkerPool {
     const delta: TableDelta = { order: next.listeners.map((l) => l.key), changed, slots, ports: this.portsOf(next) };
     const prepared: Member[] = [];
     try {
-      // The first worker binds port-0 listeners where the kernel says; the others join those ports.
+      // A new port-0 listener: the first worker binds it where the kernel says, then the others join
+      // that port. Otherwise (Gateway ports are fixed) every worker prepares at once.
       const [first, ...rest] = this.members;
-      const bound = await this.prepareOn(first!, gen, delta);
-      prepared.push(first!);
-      const withPorts: TableDelta = { ...delta, ports: [...delta.ports, ...bound.filter((b) => b.port === 0).map((b) => [b.key, b.boundPort] as const)] };
-      const results = await Promise.allSettled(rest.map(async (m) => {
-        await this.prepareOn(m, gen, withPorts);
+      const needsPort = next.listeners.some((l) => l.port === 0 && !this.bound.has(l.key));
+      let bound: readonly BoundAddress[] = [];
+      let withPorts = delta;
+      if (needsPort) {
+        bound = await this.prepareOn(first!, gen, delta);
+        prepared.push(first!);
+        withPorts = { ...delta, ports: [...delta.ports, ...bound.filter((b) => b.port === 0).map((b) => [b.key, b.boundPort] as const)] };
+      }
+      const results = await Promise.allSettled((needsPort ? rest : this.members).map(async (m) => {
+        const b = await this.prepareOn(m, gen, withPorts);
+        if (m === first) bound = b;
         prepared.push(m);
       }));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -203,7 +210,7 @@ export class WorkerPool {
       relay(m.log, r.line);
       return;
     }
-    if (r.type === 'stats' || r.type === 'closed') m.stats = { snapshot: r.snapshot, counters: r.counters };
+    if (r.type === 'stats' || r.type === 'closed') m.stats = { counters: r.counters, activity: r.activity };
     const i = m.waiters.findIndex((w) => w.match(r));
     if (i >= 0) m.waiters.splice(i, 1)[0]!.resolve(r);
   }
@@ -257,9 +264,9 @@ export class WorkerPool {
     });
   }
 
-  /** The live table with every worker's connection counts added up (as of each worker's last report). */
+  /** The live table with every worker's counts added up (as of each worker's last report; built when asked). */
   snapshot(): ProxySnapshot {
-    return sumSnapshots(this.members.flatMap((m) => (m.stats !== null && !m.exited ? [m.stats.snapshot] : [])));
+    return snapshotFrom(this.committed, this.bound, this.counters(), this.members.flatMap((m) => (m.stats !== null && !m.exited ? [m.stats.activity] : [])));
   }
 
   /** Every worker's counters added up, including those of workers that died. */

@@ -1,8 +1,8 @@
 /** Messages between the worker pool (src/proxy/workers/pool.ts) and each data-plane worker (worker.ts). */
 import type { Listener } from '../../model/types';
 import type { CountersSnapshot } from '../counters';
-import type { ProxySnapshot } from '../snapshot';
 import type { BoundAddress } from '../transport';
+import type { ListenerActivity } from './activity';
 
 /** What a worker starts with (its workerData). */
 export interface WorkerConfig {
@@ -38,8 +38,8 @@ export type ToWorker =
 
 /** What a worker counts, as it sends it. */
 export interface WorkerStats {
-  readonly snapshot: ProxySnapshot;
   readonly counters: CountersSnapshot;
+  readonly activity: readonly ListenerActivity[];
 }
 
 /** Worker → pool. */

@@ -37,7 +37,7 @@ const proxy = new TcpProxy({
 });
 
 function stats(): WorkerStats {
-  return { snapshot: proxy.snapshot(), counters: proxy.counters() };
+  return { counters: proxy.counters(), activity: proxy.activity() };
 }
 
 function commit(gen: number): void {
