@@ -5,7 +5,7 @@ import { createMetrics } from './admin/metrics';
 import { WorkerBuilder } from './control/builder';
 import type { ReadLimits } from './manifest/types';
 import type { CompileOptions } from './model/types';
-import { createDataPlane, type DataPlane } from './proxy/workers';
+import { createDataPlane, WorkerPool, type DataPlane } from './proxy/workers';
 import { Reconciler } from './reconcile/reconciler';
 import { DirSource } from './source/dir';
 import { GitSource } from './source/git';
@@ -87,7 +87,8 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
     { reconciler, proxy, metrics, log: log.child({ component: 'admin' }) },
   ).catch(async (err: unknown) => {
     await builder.stop();
-    await proxy.close(0);
+    // Worker threads would outlive the failed start (a TcpProxy holds nothing yet).
+    if (proxy instanceof WorkerPool) await proxy.close(0);
     throw err;
   });
   await reconciler.restore();
