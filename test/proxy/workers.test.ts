@@ -10,7 +10,8 @@ import { connectAndSend, freePort, waitFor } from '../helpers/net';
 import { Harness, silent } from '../helpers/harness';
 import { tableOf } from '../helpers/table';
 import { nativeBinding } from '../../src/proxy/native/binding';
-import { WorkerPool } from '../../src/proxy/workers/pool';
+import { TcpProxy } from '../../src/proxy/proxy';
+import { createDataPlane, WorkerPool } from '../../src/proxy/workers';
 import type { RoutingTable } from '../../src/model/types';
 
 const h = new Harness();
@@ -214,4 +215,26 @@ native('a killed worker is logged and replaced; SWRR goes on exactly over the su
   for (let i = 0; i < 100; i += 10) expect(all.slice(i, i + 10)).toEqual(['one', 'one', 'two', 'one', 'one', 'one', 'one', 'two', 'one', 'one']);
   await p.refresh();
   expect(p.acceptedPerWorker().every((n) => n > 0)).toBe(true);
+});
+
+test('createDataPlane: one worker is a TcpProxy on this thread, as before; more need the native path, else one thread with a warning', async () => {
+  expect(createDataPlane({ logger: silent })).toBeInstanceOf(TcpProxy);
+  expect(createDataPlane({ logger: silent, workers: 1 })).toBeInstanceOf(TcpProxy);
+  const logs = captureLogs('warn');
+  const before = process.env['TCPSHIFT_NATIVE'];
+  process.env['TCPSHIFT_NATIVE'] = '0';
+  try {
+    const p = createDataPlane({ logger: logs.log, workers: 4 });
+    expect(p).toBeInstanceOf(TcpProxy);
+    expect(p.dataPath).toBe('js');
+  } finally {
+    if (before === undefined) delete process.env['TCPSHIFT_NATIVE'];
+    else process.env['TCPSHIFT_NATIVE'] = before;
+  }
+  expect(logs.lines).toEqual([expect.objectContaining({ component: 'workers', workers: 4, msg: 'workers need the native data path: serving on one thread with the JavaScript one' })]);
+  if (nativeBinding() !== null) {
+    const p = createDataPlane({ logger: silent, workers: 2 });
+    expect(p).toBeInstanceOf(WorkerPool);
+    await p.close(0);
+  }
 });
