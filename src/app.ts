@@ -5,7 +5,7 @@ import { createMetrics } from './admin/metrics';
 import { WorkerBuilder } from './control/builder';
 import type { ReadLimits } from './manifest/types';
 import type { CompileOptions } from './model/types';
-import { TcpProxy } from './proxy/proxy';
+import { createDataPlane, WorkerPool, type DataPlane } from './proxy/workers';
 import { Reconciler } from './reconcile/reconciler';
 import { DirSource } from './source/dir';
 import { GitSource } from './source/git';
@@ -26,6 +26,8 @@ export interface AppConfig {
   readonly compile: CompileOptions;
   readonly limits: ReadLimits;
   readonly maxConnections?: number;
+  /** Threads moving bytes (`--workers`): 1 (default) serves on the main thread; more start a worker pool (src/proxy/workers/). */
+  readonly workers?: number;
   /** This replica's name in status, metrics (`instance` label) and logs; default: the host name. */
   readonly instance?: string;
   /** Apply only commits git verifies against these keys; Git only. */
@@ -43,7 +45,8 @@ export interface AppConfig {
 /** A running instance. */
 export interface App {
   readonly adminPort: number;
-  readonly proxy: TcpProxy;
+  /** The data plane: a TcpProxy, or a WorkerPool with `workers` > 1. */
+  readonly proxy: DataPlane;
   readonly reconciler: Reconciler;
   readonly source: Source;
   /** Who builds tables (the worker thread). */
@@ -67,7 +70,8 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
   // Parse, validate, compile and diff run on a worker thread: the serving thread only assembles what changed.
   const builder = new WorkerBuilder({ compile: config.compile, limits: config.limits, log: log.child({ component: 'builder' }), ...config.build });
   builder.start();
-  const proxy = new TcpProxy({ logger: log, /* the TcpProxy makes its own child({ component: 'proxy' }) */ ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}) });
+  // The TcpProxy (or each worker's) makes its own child({ component: 'proxy' }).
+  const proxy = createDataPlane({ logger: log, ...(config.workers !== undefined ? { workers: config.workers } : {}), ...(config.maxConnections ? { maxConnections: config.maxConnections } : {}) });
   const reconciler = new Reconciler(
     config.watch === false ? withoutWatch(source) : source,
     proxy,
@@ -83,6 +87,8 @@ export async function startApp(config: AppConfig, log: Logger): Promise<App> {
     { reconciler, proxy, metrics, log: log.child({ component: 'admin' }) },
   ).catch(async (err: unknown) => {
     await builder.stop();
+    // Worker threads would outlive the failed start (a TcpProxy holds nothing yet).
+    if (proxy instanceof WorkerPool) await proxy.close(0);
     throw err;
   });
   await reconciler.restore();

@@ -1,7 +1,7 @@
 /** `tcpshift run`: reconciler + proxy + admin server until SIGTERM/SIGINT; SIGHUP reconciles now. */
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import type { SignatureMode } from '../source/verify';
 import { startApp } from '../app';
 import { createLogger, type LogFormat } from '../log';
@@ -15,7 +15,7 @@ import { countArg, defaultStateDir, durationArg, hostListArg, hostPortArg, label
 interface RunFlags {
   repo?: string; dir?: string; branch: string; path: string; interval: number; stateDir: string;
   admin: { host: string; port: number }; adminToken?: string; listenHost: string; gatewayLabels: Record<string, string>; gatewayClass: string;
-  maxFileBytes: number; maxCommitBytes: number; maxConnections?: number; drainTimeout: number;
+  maxFileBytes: number; maxCommitBytes: number; maxConnections?: number; drainTimeout: number; workers: number;
   logLevel: string; logFormat: LogFormat; watch: boolean; revision?: string; webhookSecret?: string;
   gitTimeout: number; adminAllowedHosts: string[];
   verifySignatures?: SignatureMode; allowedSigners?: string; trustedKeys?: string; instance: string;
@@ -54,6 +54,7 @@ export function registerRun(program: Command): void {
     .addOption(env(new Option('--max-file-bytes <size>', 'largest manifest file').default(DEFAULT_LIMITS.maxFileBytes, '1MiB').argParser(sizeArg), 'MAX_FILE_BYTES'))
     .addOption(env(new Option('--max-commit-bytes <size>', 'largest total of manifest files in one commit').default(DEFAULT_LIMITS.maxTotalBytes, '16MiB').argParser(sizeArg), 'MAX_COMMIT_BYTES'))
     .addOption(env(new Option('--max-connections <n>', 'global cap of open client connections').argParser(countArg), 'MAX_CONNECTIONS'))
+    .addOption(env(new Option('--workers <n>', 'threads moving bytes, each with its own epoll loop (native data path; 1 = the main thread)').default(availableParallelism(), 'the number of cores').argParser(countArg), 'WORKERS'))
     .addOption(env(new Option('--drain-timeout <duration>', 'how long SIGTERM waits for open connections (and bound of the whole stop)').default(30_000, '30s').argParser(durationArg), 'DRAIN_TIMEOUT'))
     .addOption(env(new Option('--git-timeout <duration>', 'kill a git process silent this long (any git call after 10 times as long)').default(60_000, '60s').argParser(positiveDurationArg), 'GIT_TIMEOUT'))
     .addOption(env(new Option('--verify-signatures <kind>', 'apply only commits whose signature git verifies: ssh (with --allowed-signers) or openpgp (with --trusted-keys)').choices(['ssh', 'openpgp']), 'VERIFY_SIGNATURES'))
@@ -97,6 +98,7 @@ export function registerRun(program: Command): void {
           compile: { gatewayLabels: flags.gatewayLabels, listenHost: flags.listenHost, gatewayClass: flags.gatewayClass },
           limits: { maxFileBytes: flags.maxFileBytes, maxTotalBytes: flags.maxCommitBytes },
           ...(flags.maxConnections ? { maxConnections: flags.maxConnections } : {}),
+          workers: flags.workers,
           watch: flags.watch,
           ...(flags.revision ? { revision: flags.revision } : {}),
           ...(flags.webhookSecret ? { webhookSecret: flags.webhookSecret } : {}),

@@ -14,11 +14,12 @@ import { nativeTransport } from './native/transport';
 import type { AcceptContext, ConnectionHost, ProxiedConnection, RoutedConnection } from './routed';
 import { PREAMBLE_TIMEOUT_MS } from './preamble/client-hello';
 import { PreambleGate, type Read } from './preamble/gate';
-import { buildRuntime, EMPTY_RUNTIME, type ListenerRuntime, type TableRuntime } from './runtime';
+import { buildRuntime, EMPTY_RUNTIME, type ListenerRuntime, type RoutePickerFactory, type TableRuntime } from './runtime';
 import { Sweeper } from './sweep';
 import { jsTransport } from './js/transport';
 import { BindFailure, type BoundAddress, type BoundListener, type Preface, type Transport } from './transport';
 import { snapshotOf, type ProxySnapshot } from './snapshot';
+import { activityOf, type ListenerActivity } from './workers/activity';
 
 export interface ProxyOptions {
   readonly logger: Logger;
@@ -33,6 +34,20 @@ export interface ProxyOptions {
   readonly dataPath?: 'auto' | 'native' | 'js';
   /** How long a client may take to send its PROXY header and ClientHello (default PREAMBLE_TIMEOUT_MS; tests shorten it). */
   readonly preambleTimeoutMs?: number;
+  /** Data-plane workers (src/proxy/workers/): listen with SO_REUSEPORT, so every worker binds each listener. */
+  readonly reusePort?: boolean;
+  /** Builds each changed listener's subset picker (workers: one sequence shared by all of them); default a SmoothWeightedPicker. */
+  readonly routePicker?: RoutePickerFactory;
+  /** Called before each accepted connection reads the live table (workers: adopt a table the pool has flipped to). */
+  readonly beforeAccept?: () => void;
+}
+
+/** A table bound but not yet live (see TcpProxy.prepare): `commit` makes it live, `abort` drops it. */
+export interface PreparedSwap {
+  /** The listeners it bound (new in this table). */
+  readonly bound: readonly BoundAddress[];
+  commit(): void;
+  abort(): Promise<void>;
 }
 
 
@@ -66,6 +81,9 @@ export class TcpProxy {
   private readonly gate: PreambleGate;
   private readonly isClosing = (): boolean => this.closing !== null;
   private readonly routeRead = (entry: ListenerRuntime, client: unknown, read: Read): void => this.route(entry, client, read);
+  private readonly reusePort: boolean;
+  private readonly routePicker: RoutePickerFactory | undefined;
+  private readonly beforeAccept: (() => void) | undefined;
 
   constructor(opts: ProxyOptions) {
     if (opts.maxConnections !== undefined && (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 0)) {
@@ -78,6 +96,9 @@ export class TcpProxy {
     this.maxConnections = opts.maxConnections;
 
     this.rng = opts.rng ?? Math.random;
+    this.reusePort = opts.reusePort === true;
+    this.routePicker = opts.routePicker;
+    this.beforeAccept = opts.beforeAccept;
     this.transport = chooseTransport(opts.dataPath ?? 'auto');
     this.gate = new PreambleGate(this.transport, this.stats, this.log, opts.preambleTimeoutMs ?? PREAMBLE_TIMEOUT_MS);
     this.sweeper = new Sweeper({ log: this.log, conns: this.conns, runtime: () => this.active, dataPath: this.transport.name });
@@ -101,30 +122,57 @@ export class TcpProxy {
    * O(what changed) plus one pass over the keys.
    */
   swap(next: RoutingTable): Promise<void> {
-    const run = this.queue.then(() => this.apply(next));
+    const run = this.queue.then(async () => (await this.bindNext(next)).commit());
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async apply(next: RoutingTable): Promise<void> {
+  /**
+   * The first half of `swap`, for the data-plane workers' swap across threads: builds the runtime of
+   * `next` and binds its new listeners (at `ports` where given: the port another worker bound for a
+   * port-0 listener), without making it live; rejects as `swap` does. Later swaps wait until it is
+   * committed or aborted.
+   */
+  prepare(next: RoutingTable, ports?: ReadonlyMap<string, number>): Promise<PreparedSwap> {
+    const run = this.queue.then(() => this.bindNext(next, ports));
+    let settle = (): void => {};
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    this.queue = run.then(() => settled, () => undefined);
+    return run.then((p) => ({
+      bound: p.bound,
+      commit: () => {
+        p.commit();
+        settle();
+      },
+      abort: () => p.abort().finally(settle),
+    }));
+  }
+
+  private async bindNext(next: RoutingTable, ports?: ReadonlyMap<string, number>): Promise<PreparedSwap> {
     if (this.closing !== null) throw new ApplyError('proxy is closed');
-    const runtime = buildRuntime(next, this.stats, this.rng, this.active);
+    const runtime = buildRuntime(next, this.stats, this.rng, this.active, this.routePicker);
     const added = [...runtime.sockets.values()].filter((l) => !this.bound.has(l.key));
     this.pending = runtime;
-    let results: PromiseSettledResult<BoundListener>[];
-    try {
-      results = await Promise.allSettled(added.map((l) => this.transport.bind(l.key, l.address, l.port, this.acceptor(l.key), this.onListenerError(l.key))));
-    } finally {
-      this.pending = null;
-    }
+    const bindOptions = { reusePort: this.reusePort };
+    const results = await Promise.allSettled(added.map((l) =>
+      this.transport.bind(l.key, l.address, ports?.get(l.key) ?? l.port, this.acceptor(l.key), this.onListenerError(l.key), bindOptions)));
     const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-    if (failures.length > 0 || this.closing !== null) {
+    const abort = async (): Promise<void> => {
+      this.pending = null;
       this.releaseHeld(null);
       await Promise.all(ok.map((b) => b.close()));
+    };
+    if (failures.length > 0 || this.closing !== null) {
+      await abort();
       if (failures.length === 0) throw new ApplyError('proxy is closed');
       throw toApplyError(failures);
     }
+    return { bound: ok.map((b) => ({ key: b.key, address: b.address, port: b.port, boundPort: b.boundPort })), commit: () => this.commit(next, runtime, ok), abort };
+  }
+
+  private commit(next: RoutingTable, runtime: TableRuntime, ok: readonly BoundListener[]): void {
+    this.pending = null;
     for (const b of ok) this.bound.set(b.key, b);
     this.active = runtime;
     this.sweeper.start(next);
@@ -160,6 +208,7 @@ export class TcpProxy {
 
   /** A client accepted on socket `key`: routed now, or once its preamble (PROXY header, ClientHello) is read. */
   private accept(key: string, client: unknown): void {
+    this.beforeAccept?.();
     const sock = this.active.sockets.get(key);
     if (sock === undefined) {
       if (this.pending?.sockets.has(key) === true) {
@@ -287,6 +336,11 @@ export class TcpProxy {
   /** Listeners, routes, destinations and endpoints of the live table, with connection counts. */
   snapshot(): ProxySnapshot {
     return snapshotOf(this.active, this.bound, this.conns, this.stats);
+  }
+
+  /** Per listener that has seen or holds connections: observed and open per destination (what data-plane workers report). */
+  activity(): ListenerActivity[] {
+    return activityOf(this.active, this.conns);
   }
 
   /** Every counter, including those of destinations no longer in the table. */

@@ -61,6 +61,9 @@ export interface SocketRuntime {
   readonly entry: ListenerRuntime | null;
 }
 
+/** Makes a listener's subset picker (the data-plane workers share one sequence per listener); throws RangeError on bad weights. */
+export type RoutePickerFactory = (listener: Listener, weights: readonly number[]) => SmoothWeightedPicker;
+
 /** Everything a connection needs, for one table. */
 export interface TableRuntime {
   readonly table: RoutingTable;
@@ -81,7 +84,7 @@ export const EMPTY_RUNTIME: TableRuntime = Object.freeze({
  * that is the very object `prev` served (the build worker keeps unchanged listeners' identity) keeps its
  * runtime: its picker goes on where it was (80/20 stays exactly 8 and 2 in every 10 across the swap).
  */
-export function buildRuntime(table: RoutingTable, counters: Counters, rng: Rng = Math.random, prev?: TableRuntime): TableRuntime {
+export function buildRuntime(table: RoutingTable, counters: Counters, rng: Rng = Math.random, prev?: TableRuntime, routePicker?: RoutePickerFactory): TableRuntime {
   const listeners = new Map<string, ListenerRuntime>();
   for (const l of table.listeners) {
     if (listeners.has(l.key)) throw new ApplyError(`listener ${l.key} appears twice in the table`, l.address, l.port);
@@ -93,7 +96,8 @@ export function buildRuntime(table: RoutingTable, counters: Counters, rng: Rng =
     const destinations = l.route.destinations.map((d) => buildDestination(l, d, counters, rng));
     let picker: SmoothWeightedPicker;
     try {
-      picker = new SmoothWeightedPicker(l.route.destinations.map((d) => d.weight));
+      const weights = l.route.destinations.map((d) => d.weight);
+      picker = routePicker !== undefined ? routePicker(l, weights) : new SmoothWeightedPicker(weights);
     } catch (err) {
       throw new ApplyError(`listener ${l.key}: route weights: ${(err as Error).message}`, l.address, l.port);
     }

@@ -1,7 +1,7 @@
 /** A plain JSON view of what the proxy serves and how many connections each part holds. */
 import { socketOf } from '../model/address';
 import type { Counters, ListenerReasonCount, ReasonCount } from './counters';
-import type { ConnectionPolicy } from '../model/types';
+import type { ConnectionPolicy, Listener } from '../model/types';
 import type { BoundListener } from './transport';
 import { observedPercent } from './observed';
 import type { RebalanceReason } from './rebalance';
@@ -121,9 +121,7 @@ export function snapshotOf(rt: TableRuntime, bound: ReadonlyMap<string, BoundLis
       boundPort: bound.get(socketOf(l))?.boundPort ?? null,
       gateway: l.gateway,
       portName: l.portName,
-      ...(l.sni !== undefined ? { sni: l.sni } : {}),
-      ...(l.tls === true ? { tls: true } : {}),
-      ...(l.acceptProxyProtocol === true ? { acceptProxyProtocol: true } : {}),
+      ...entryFlags(l),
       route: {
         virtualService: l.route.virtualService,
         rule: l.route.rule,
@@ -173,4 +171,13 @@ function openByListener(conns: ReadonlySet<RoutedConnection>): Map<string, Map<s
     else e.n++;
   }
   return out;
+}
+
+/** A listener entry's SNI names and TLS / accept-PROXY flags as /status shows them (only those set). */
+export function entryFlags(l: Listener): Pick<ListenerSnapshot, 'sni' | 'tls' | 'acceptProxyProtocol'> {
+  return {
+    ...(l.sni !== undefined ? { sni: l.sni } : {}),
+    ...(l.tls === true ? { tls: true } : {}),
+    ...(l.acceptProxyProtocol === true ? { acceptProxyProtocol: true } : {}),
+  };
 }

@@ -26,6 +26,11 @@ export interface BoundListener extends BoundAddress {
   close(): Promise<void>;
 }
 
+/** How to bind. `reusePort`: join an SO_REUSEPORT group (data-plane workers; the native path only). */
+export interface BindOptions {
+  readonly reusePort?: boolean;
+}
+
 /** A data path, over its own accepted-client type `C` (a net.Socket, or a native connection id). */
 export interface Transport<C = unknown> {
   readonly name: 'native' | 'js';
@@ -33,7 +38,7 @@ export interface Transport<C = unknown> {
    * Binds `address:port`; resolves once listening, rejects with a BindFailure. `onAccept` gets each
    * new client; `onError` later accept errors (the listener keeps listening).
    */
-  bind(key: string, address: string, port: number, onAccept: (client: C) => void, onError: (err: Error) => void): Promise<BoundListener>;
+  bind(key: string, address: string, port: number, onAccept: (client: C) => void, onError: (err: Error) => void, options?: BindOptions): Promise<BoundListener>;
   /**
    * Routes `client` to `dest`: dials an endpoint and moves bytes until both legs close. With a
    * `preface`, the upstream gets `prefix` first, then what the preamble read past `discard`, then the rest.

@@ -376,9 +376,41 @@ napi_value Constants(napi_env env) {
   return o;
 }
 
+// Resets both legs of `c` and closes its timer without a close callback: this runs while the
+// environment is torn down, and the addon may be unloaded before the loop runs the callbacks (the
+// Conn itself is left allocated: a few hundred bytes per connection a dying thread held).
+void Abandon(Conn* c) {
+  State* st = c->st;
+  for (Leg* leg : {&c->client, &c->up}) {
+    if (leg->fd < 0) continue;
+    linger lg = {1, 0};
+    setsockopt(leg->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    Unwatch(st, leg->fd);
+    leg->fd = -1;
+  }
+  ClosePipe(st, c->c2u);
+  ClosePipe(st, c->u2c);
+  c->state = S_CLOSED;
+  if (c->timer_on) uv_timer_stop(&c->timer);
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->timer), nullptr);
+  st->slots[c->slot] = nullptr;
+  st->live--;
+}
+
+// The environment is going away (a worker thread ends or is terminated): no more calls into it,
+// and everything it holds is closed now — its open connections are reset, and its listeners leave
+// their SO_REUSEPORT group so the kernel stops queueing connections no one will accept. (Left
+// open, the connections' timers would keep the thread's loop from closing, which aborts.)
 void Cleanup(void* arg) {
   State* st = static_cast<State*>(arg);
-  st->flush_fn = nullptr;  // the environment is going away: no more calls into it
+  st->flush_fn = nullptr;
+  for (Conn* c : st->slots) {
+    if (c != nullptr) Abandon(c);
+  }
+  for (size_t i = 0; i < st->listeners.size(); i++) {
+    if (st->listeners[i] != nullptr) CloseListener(st, static_cast<double>(i + 1));
+  }
+  st->queue.clear();
 }
 
 void FreeState(napi_env, void* data, void*) {

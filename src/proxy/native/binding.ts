@@ -42,8 +42,8 @@ export interface NativeBinding {
   readonly constants: NativeConstants;
   /** Hands over the shared event array (4 numbers per event) and the function that drains it. */
   init(events: Float64Array, flush: (count: number) => void): void;
-  /** Binds and listens (host: an IP, or a Unix socket path starting with '/'); returns [listenerId, boundPort]; throws an Error whose `code` is e.g. EADDRINUSE. */
-  listen(host: string, port: number, backlog: number): [number, number];
+  /** Binds and listens (host: an IP, or a Unix socket path starting with '/'; `reusePort`: SO_REUSEPORT); returns [listenerId, boundPort]; throws an Error whose `code` is e.g. EADDRINUSE. */
+  listen(host: string, port: number, backlog: number, reusePort?: boolean): [number, number];
   /** Stops accepting on a listener at once. */
   closeListener(id: number): void;
   /**

@@ -65,12 +65,12 @@ class NativeHub {
     binding.init(this.events, (n) => this.flush(n));
   }
 
-  listen(key: string, address: string, port: number, onAccept: (id: number) => void, onError: (err: Error) => void): BoundListener {
+  listen(key: string, address: string, port: number, onAccept: (id: number) => void, onError: (err: Error) => void, reusePort = false): BoundListener {
     let id: number;
     let boundPort: number;
     const path = unixPath(address);
     try {
-      [id, boundPort] = this.binding.listen(path ?? address, port, BACKLOG);
+      [id, boundPort] = this.binding.listen(path ?? address, port, BACKLOG, reusePort);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       throw new BindFailure(key, address, port, e.code ?? 'EUNKNOWN', e);
@@ -298,10 +298,10 @@ function makeTransport(binding: NativeBinding): Transport<number> {
   const hub = new NativeHub(binding);
   return {
     name: 'native',
-    async bind(key, address, port, onAccept, onError) {
+    async bind(key, address, port, onAccept, onError, options) {
       const path = unixPath(address);
       if (path !== null) await claimUnixPath(key, address, path);
-      return hub.listen(key, address, port, onAccept, onError);
+      return hub.listen(key, address, port, onAccept, onError, options?.reusePort === true);
     },
     connect(host, client, dest, preface) {
       const c = new NativeConnection(host, hub, client, dest, preface);
