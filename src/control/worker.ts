@@ -1,7 +1,7 @@
 /** The build worker thread's entry: builds every snapshot it is sent with one IncrementalBuild (bytes of unchanged files kept from the last request), and says which file it parses. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { IncrementalBuild } from './incremental';
-import { niceThisThread } from './spawn';
+import { niceThisThread } from '../threads';
 import type { BuildRequest, WorkerConfig, WorkerMessage } from './protocol';
 
 /** Nice value of the build thread: on a busy machine the kernel runs the serving thread first. */

@@ -1,6 +1,6 @@
 /** The git thread's entry: runs each runner's git calls with GitProcesses (git children reniced), answering with their output or error. */
 import { parentPort } from 'node:worker_threads';
-import { niceThisThread } from '../control/spawn';
+import { niceThisThread } from '../threads';
 import { GitInterrupted, GitProcesses, GitSpawnError } from './git-run';
 import type { FromGitThread, ToGitThread, WireError } from './git-thread';
 

@@ -7,7 +7,7 @@
  * call, keeps the process up only while a call is in flight, and is replaced if it ends.
  */
 import type { Worker } from 'node:worker_threads';
-import { startThread } from '../control/spawn';
+import { startThread } from '../threads';
 import { callName, GitInterrupted, GitSpawnError, trackGroup, type GitExecutor, type GitSpec } from './git-run';
 
 /** Main → git thread. */
