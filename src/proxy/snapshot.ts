@@ -72,6 +72,9 @@ export interface ListenerSnapshot {
   readonly route: {
     readonly virtualService: string;
     readonly rule: number;
+    /** The Gateway API route kind (absent: a VirtualService), and `tls` for a VirtualService `tls[]` rule (absent: `tcp[]`). */
+    readonly kind?: 'TCPRoute' | 'TLSRoute';
+    readonly section?: 'tls';
     /** How many recent new connections `observedPercent` is computed over (at most 1,000). */
     readonly observedConnections: number;
     readonly destinations: readonly DestinationSnapshot[];
@@ -125,6 +128,7 @@ export function snapshotOf(rt: TableRuntime, bound: ReadonlyMap<string, BoundLis
       route: {
         virtualService: l.route.virtualService,
         rule: l.route.rule,
+        ...routeFlags(l),
         observedConnections: recent,
         destinations: lr.destinations.map((dr) => {
           const d = dr.destination;
@@ -179,5 +183,13 @@ export function entryFlags(l: Listener): Pick<ListenerSnapshot, 'sni' | 'tls' | 
     ...(l.sni !== undefined ? { sni: l.sni } : {}),
     ...(l.tls === true ? { tls: true } : {}),
     ...(l.acceptProxyProtocol === true ? { acceptProxyProtocol: true } : {}),
+  };
+}
+
+/** The route's Gateway API kind and VirtualService section as /status shows them (only those set). */
+export function routeFlags(l: Listener): Pick<ListenerSnapshot['route'], 'kind' | 'section'> {
+  return {
+    ...(l.route.kind !== undefined ? { kind: l.route.kind } : {}),
+    ...(l.route.section !== undefined ? { section: l.route.section } : {}),
   };
 }

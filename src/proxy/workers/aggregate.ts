@@ -6,7 +6,7 @@ import type { RoutingTable } from '../../model/types';
 import { socketOf } from '../../model/address';
 import type { CountersSnapshot, ListenerReasonCount, ReasonCount } from '../counters';
 import { observedPercent } from '../observed';
-import { entryFlags, type ListenerSnapshot, type ProxySnapshot } from '../snapshot';
+import { entryFlags, routeFlags, type ListenerSnapshot, type ProxySnapshot } from '../snapshot';
 import type { BoundAddress } from '../transport';
 import type { ListenerActivity } from './activity';
 
@@ -112,7 +112,7 @@ export function snapshotFrom(table: RoutingTable, bound: ReadonlyMap<string, Bou
     return {
       key: l.key, address: l.address, port: l.port, boundPort: bound.get(socketOf(l))?.boundPort ?? null, gateway: l.gateway, portName: l.portName, ...entryFlags(l),
       route: {
-        virtualService: l.route.virtualService, rule: l.route.rule, observedConnections: recent,
+        virtualService: l.route.virtualService, rule: l.route.rule, ...routeFlags(l), observedConnections: recent,
         destinations: l.route.destinations.map((d) => {
           const c = dests.get(`${d.service}|${d.version}|${d.port}`);
           const a = act?.byDest.get(d.key);
