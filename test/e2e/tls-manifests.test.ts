@@ -8,7 +8,7 @@
  *    stripped (and re-sent to a backend whose DestinationRule asks), a client without one is closed and counted.
  */
 import * as net from 'node:net';
-import { startApp, type App } from '../../src/app';
+import { startApp, type App, type AppConfig } from '../../src/app';
 import { testAppConfig } from '../helpers/app';
 import { tcpshiftAsync } from '../helpers/cli';
 import { gitRepo, tempDir, type GitRepo } from '../helpers/git';
@@ -59,11 +59,11 @@ function rawClient(port: number, bytes: Buffer): { local: Promise<number>; close
 }
 
 /** An instance following a repo of `files`; `commit` applies a change and waits until it is the applied revision. */
-async function instance(files: Record<string, string>): Promise<{ app: App; admin: string; repo: GitRepo; commit(f: Record<string, string | null>): Promise<string> }> {
+async function instance(files: Record<string, string>, overrides: Partial<AppConfig> = {}): Promise<{ app: App; admin: string; repo: GitRepo; commit(f: Record<string, string | null>): Promise<string> }> {
   const repo = gitRepo(files);
   const state = tempDir();
   h.defer(async () => { repo.cleanup(); state.cleanup(); });
-  const app = await startApp(testAppConfig(repo.dir, state.dir), silent);
+  const app = await startApp(testAppConfig(repo.dir, state.dir, overrides), silent);
   h.defer(() => app.stop(500));
   const applied = (sha: string) => waitFor(() => app.reconciler.status().lastAppliedRevision === sha, 10_000, () => `apply ${sha}; status ${JSON.stringify(app.reconciler.status())}`);
   await applied(repo.sha());
@@ -274,4 +274,15 @@ test('3. accepting PROXY protocol on a TLS socket (Gateway annotation): header r
   await commit({ 'gw.yaml': tlsGateway(gw) });
   const status = await tcpshiftAsync(['status', '--admin', admin]);
   expect(status.stdout).toMatch(/accept PROXY protocol on → off/);
+});
+
+test('--workers 2: the aggregated /status carries route.section (and no route.kind for a VirtualService) as the single-thread one does', async () => {
+  const got: Got[] = [];
+  const ports = await recorders(['a/v1', 'b/v1', 'b/v2', 'fallback/v1'], got, endsWithRecord);
+  const gw = await freePort();
+  const { app, admin } = await instance({ 'gw.yaml': tlsGateway(gw), 'vs.yaml': sniVs('star'), 'svc.yaml': services(ports) }, { workers: 2 });
+  const sections = app.proxy.snapshot().listeners.map((l) => [l.key, l.route.section ?? null, l.route.kind ?? null]);
+  expect(sections).toEqual(expect.arrayContaining([[`127.0.0.1:${gw}`, 'tls', null], [`127.0.0.1:${gw} sni=a.example.com`, 'tls', null]]));
+  const lines = (await tcpshiftAsync(['status', '--admin', admin])).stdout.split('\n');
+  expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  127\\.0\\.0\\.1:${gw} \\(TLS fallback\\)  gateway default/gw  route default/vs tls\\[2\\]`)));
 });
