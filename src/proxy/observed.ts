@@ -8,19 +8,18 @@
 /** How many recent connections each listener remembers. */
 export const OBSERVED_WINDOW = 1000;
 
-/** A fixed ring of destination ids. */
+/** A fixed ring of destination ids, allocated on its first connection (a listener no one uses holds none). */
 export class ObservedRing {
-  private readonly slots: Uint32Array;
+  private slots: Uint32Array | null = null;
   private next = 0;
   private filled = 0;
 
-  constructor(readonly size = OBSERVED_WINDOW) {
-    this.slots = new Uint32Array(size);
-  }
+  constructor(readonly size = OBSERVED_WINDOW) {}
 
   /** Records that a new connection was given destination `id`. */
   record(id: number): void {
-    this.slots[this.next] = id;
+    const slots = (this.slots ??= new Uint32Array(this.size));
+    slots[this.next] = id;
     this.next = this.next + 1 === this.size ? 0 : this.next + 1;
     if (this.filled < this.size) this.filled++;
   }
@@ -33,8 +32,10 @@ export class ObservedRing {
   /** Connections per destination id within the window. */
   counts(): Map<number, number> {
     const out = new Map<number, number>();
+    const slots = this.slots;
+    if (slots === null) return out;
     for (let i = 0; i < this.filled; i++) {
-      const id = this.slots[i]!;
+      const id = slots[i]!;
       out.set(id, (out.get(id) ?? 0) + 1);
     }
     return out;

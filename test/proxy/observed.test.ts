@@ -100,3 +100,13 @@ test('tcpshift status shows the observed share next to the declared weight', () 
   expect(lines).toContainEqual(expect.stringMatching(/^ {4}tcp-echo v1:9000 {2}weight 80 \(80%\) {2}observed 91\.3% {2}active/));
   expect(lines).toContainEqual(expect.stringMatching(/^ {4}tcp-echo v2:9000 {2}weight 20 \(20%\) {2}observed - {2}active/));
 });
+
+test('a ring holds no buffer until its first connection (5,000 idle listeners cost no 20 MB)', () => {
+  const before = process.memoryUsage().arrayBuffers;
+  const rings = Array.from({ length: 10_000 }, () => new ObservedRing());
+  const idle = process.memoryUsage().arrayBuffers - before;
+  expect(idle).toBeLessThan(4 * 1024 * 1024);
+  expect(rings[0]!.counts().size).toBe(0);
+  rings[0]!.record(3);
+  expect([...rings[0]!.counts()]).toEqual([[3, 1]]);
+});
