@@ -38,6 +38,8 @@ export interface ProxyOptions {
   readonly reusePort?: boolean;
   /** Builds each changed listener's subset picker (workers: one sequence shared by all of them); default a SmoothWeightedPicker. */
   readonly routePicker?: RoutePickerFactory;
+  /** Whether this proxy binds listening socket `key` (workers: placement.ts spreads sockets when descriptors are short); default every one. */
+  readonly bindsSocket?: (key: string, port: number) => boolean;
   /** Called before each accepted connection reads the live table (workers: adopt a table the pool has flipped to). */
   readonly beforeAccept?: () => void;
 }
@@ -84,6 +86,7 @@ export class TcpProxy {
   private readonly reusePort: boolean;
   private readonly routePicker: RoutePickerFactory | undefined;
   private readonly beforeAccept: (() => void) | undefined;
+  private readonly bindsSocket: (key: string, port: number) => boolean;
 
   constructor(opts: ProxyOptions) {
     if (opts.maxConnections !== undefined && (!Number.isInteger(opts.maxConnections) || opts.maxConnections < 0)) {
@@ -99,6 +102,7 @@ export class TcpProxy {
     this.reusePort = opts.reusePort === true;
     this.routePicker = opts.routePicker;
     this.beforeAccept = opts.beforeAccept;
+    this.bindsSocket = opts.bindsSocket ?? (() => true);
     this.transport = chooseTransport(opts.dataPath ?? 'auto');
     this.gate = new PreambleGate(this.transport, this.stats, this.log, opts.preambleTimeoutMs ?? PREAMBLE_TIMEOUT_MS);
     this.sweeper = new Sweeper({ log: this.log, conns: this.conns, runtime: () => this.active, dataPath: this.transport.name });
@@ -151,7 +155,7 @@ export class TcpProxy {
   private async bindNext(next: RoutingTable, ports?: ReadonlyMap<string, number>): Promise<PreparedSwap> {
     if (this.closing !== null) throw new ApplyError('proxy is closed');
     const runtime = buildRuntime(next, this.stats, this.rng, this.active, this.routePicker);
-    const added = [...runtime.sockets.values()].filter((l) => !this.bound.has(l.key));
+    const added = [...runtime.sockets.values()].filter((l) => !this.bound.has(l.key) && this.bindsSocket(l.key, l.port));
     this.pending = runtime;
     const bindOptions = { reusePort: this.reusePort };
     const results = await Promise.allSettled(added.map((l) =>

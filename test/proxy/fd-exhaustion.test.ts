@@ -5,8 +5,7 @@
  * listener serves again as soon as descriptors are free, accept errors are counted, and a dial that
  * fails for a local reason is counted apart and never ejects the endpoint.
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import * as net from 'node:net';
 import { createMetrics } from '../../src/admin/metrics';
 import { idleReconciler } from '../helpers/idle-reconciler';
@@ -16,6 +15,7 @@ import { Harness } from '../helpers/harness';
 import { connectAndSend, freePort, waitFor } from '../helpers/net';
 import { metric, parseMetrics } from '../helpers/prom';
 import { tableOf } from '../helpers/table';
+import { lowerLimit } from '../helpers/limits';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
@@ -23,21 +23,6 @@ afterEach(() => h.cleanup());
 const paths: ('native' | 'js')[] = nativeBinding() !== null ? ['native', 'js'] : ['js'];
 
 /** The reconciler as the metrics see it, idle: these tests are about the proxy's counters. */
-
-/** This process's RLIMIT_NOFILE as [soft, hard]. */
-function nofile(): [string, string] {
-  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))!;
-  const [soft, hard] = line.replace('Max open files', '').trim().split(/\s+/);
-  return [soft!, hard!];
-}
-
-/** Lowers the soft limit to what is open now plus `room`; returns what restores it. */
-function lowerLimit(room: number): () => void {
-  const [soft, hard] = nofile();
-  const open = readdirSync('/proc/self/fd').length;
-  execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${open + room}:${hard}`]);
-  return () => execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${soft}:${hard}`]);
-}
 
 /** Opens /dev/null until EMFILE; returns the descriptors. */
 function exhaust(): number[] {

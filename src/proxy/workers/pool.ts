@@ -9,13 +9,16 @@
  */
 import pino, { type Logger } from 'pino';
 import type { Worker } from 'node:worker_threads';
+import { openFileLimit } from '../../admin/budget';
 import { ApplyError } from '../../errors';
+import { socketOf } from '../../model/address';
 import type { Listener, RoutingTable } from '../../model/types';
 import type { CountersSnapshot } from '../counters';
 import type { ProxySnapshot } from '../snapshot';
 import type { BoundAddress } from '../transport';
 import { snapshotFrom, sumCounters } from './aggregate';
 import type { FromWorker, TableDelta, ToWorker, WorkerStats } from './protocol';
+import { copiesFor } from './placement';
 import { flipGeneration, resetSlot, ROUTE_SLOTS, sharedMemory } from './shared';
 import { spawnDataWorker } from './spawn';
 
@@ -61,6 +64,9 @@ export class WorkerPool {
   private nextSlot = 1;
   private slotsWarned = false;
   private readonly bound = new Map<string, BoundAddress>();
+  /** The process's descriptor limit, which decides how many workers bind each socket (placement.ts). */
+  private readonly fdLimit = openFileLimit();
+  private copiesWarned = false;
   /** Counters of workers that died (their open connections counted as gone). */
   private readonly retired: CountersSnapshot[] = [];
   private queue: Promise<void> = Promise.resolve();
@@ -98,7 +104,13 @@ export class WorkerPool {
     const gen = this.gen + 1;
     const changed = next.listeners.filter((l) => this.served.get(l.key)?.listener !== l);
     const slots = changed.map((l) => [l.key, this.allocSlot()] as const);
-    const delta: TableDelta = { order: next.listeners.map((l) => l.key), changed, slots, ports: this.portsOf(next) };
+    const sockets = new Set(next.listeners.map(socketOf)).size;
+    const copies = copiesFor(this.opts.workers, sockets, this.fdLimit);
+    if (copies < this.opts.workers && !this.copiesWarned) {
+      this.copiesWarned = true;
+      this.log.warn({ workers: this.opts.workers, sockets, copies, fdLimit: this.fdLimit }, 'descriptor limit: each new listener is bound by fewer workers than run');
+    }
+    const delta: TableDelta = { order: next.listeners.map((l) => l.key), changed, slots, ports: this.portsOf(next), copies };
     const prepared: Member[] = [];
     try {
       // A new port-0 listener: the first worker binds it where the kernel says, then the others join
@@ -114,7 +126,7 @@ export class WorkerPool {
       }
       const results = await Promise.allSettled((needsPort ? rest : this.members).map(async (m) => {
         const b = await this.prepareOn(m, gen, withPorts);
-        if (m === first) bound = b;
+        bound = [...bound, ...b];
         prepared.push(m);
       }));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -123,7 +135,7 @@ export class WorkerPool {
       if (this.closing !== null) throw new ApplyError('proxy is closed');
       flipGeneration(this.mem, gen);
       for (const m of this.members) this.post(m, { type: 'commit', gen });
-      for (const b of bound) this.bound.set(b.key, b);
+      for (const b of bound) if (!this.bound.has(b.key)) this.bound.set(b.key, b);
     } catch (err) {
       await Promise.all(prepared.map((m) => this.request(m, { type: 'abort', gen }, (r) => r.type === 'aborted' && r.gen === gen).catch(() => undefined)));
       for (const [, slot] of slots) this.freeSlot(slot);
@@ -192,7 +204,7 @@ export class WorkerPool {
     const statsMs = this.opts.statsMs ?? 200;
     const max = this.opts.maxConnections;
     const worker = spawnDataWorker({
-      index, mem: this.mem, level: this.opts.logger.level, statsMs,
+      index, workers: this.opts.workers, mem: this.mem, level: this.opts.logger.level, statsMs,
       ...(max !== undefined ? { maxConnections: Math.ceil(max / this.opts.workers) } : {}),
     });
     const m: Member = { index, worker, log: this.opts.logger.child({ worker: index }), stats: null, waiters: [], exited: false };
@@ -233,6 +245,7 @@ export class WorkerPool {
     const delta: TableDelta = {
       order: this.committed.listeners.map((l) => l.key), changed: this.committed.listeners,
       slots: [...this.served].map(([key, s]) => [key, s.slot] as const), ports: [...this.bound.values()].map((b) => [b.key, b.boundPort] as const),
+      copies: copiesFor(this.opts.workers, this.bound.size, this.fdLimit),
     };
     await this.prepareOn(m, this.gen, delta);
     this.post(m, { type: 'commit', gen: this.gen });

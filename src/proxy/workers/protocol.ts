@@ -7,6 +7,8 @@ import type { ListenerActivity } from './activity';
 /** What a worker starts with (its workerData). */
 export interface WorkerConfig {
   readonly index: number;
+  /** How many workers the pool runs (for placement.ts). */
+  readonly workers: number;
   readonly mem: Uint32Array;
   readonly level: string;
   readonly maxConnections?: number;
@@ -26,6 +28,8 @@ export interface TableDelta {
   readonly changed: readonly Listener[];
   readonly slots: readonly (readonly [string, number])[];
   readonly ports: readonly (readonly [string, number])[];
+  /** How many workers bind each socket new in this table (src/proxy/workers/placement.ts). */
+  readonly copies: number;
 }
 
 /** Pool → worker. */

@@ -11,6 +11,7 @@ import { ApplyError } from '../../errors';
 import type { Listener } from '../../model/types';
 import { TcpProxy, type PreparedSwap } from '../proxy';
 import type { FromWorker, TableDelta, ToWorker, WorkerConfig, WorkerStats } from './protocol';
+import { bindsHere } from './placement';
 import { liveGeneration, routePicker } from './shared';
 
 const config = workerData as WorkerConfig;
@@ -24,11 +25,14 @@ let serving = new Map<string, Listener>();
 /** Route slots of the table being prepared, for the pickers it builds. */
 let slots = new Map<string, number>();
 let pending: { gen: number; swap: PreparedSwap; listeners: Map<string, Listener> } | null = null;
+/** How many workers bind each socket new in the table being prepared. */
+let copies = config.workers;
 
 const proxy = new TcpProxy({
   logger: log,
   dataPath: 'native',
   reusePort: true,
+  bindsSocket: (key, port) => bindsHere(key, port, config.index, config.workers, copies),
   routePicker: (l, weights) => routePicker(weights, config.mem, slots.get(l.key) ?? 0),
   beforeAccept: () => {
     if (pending !== null && liveGeneration(config.mem) >= pending.gen) commit(pending.gen);
@@ -60,6 +64,7 @@ async function prepare(gen: number, delta: TableDelta): Promise<void> {
     listeners.set(key, l);
   }
   slots = new Map(delta.slots);
+  copies = delta.copies;
   try {
     const swap = await proxy.prepare({ listeners: [...listeners.values()] }, new Map(delta.ports));
     pending = { gen, swap, listeners };
