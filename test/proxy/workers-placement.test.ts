@@ -47,7 +47,7 @@ native('80 listeners on 2 workers under a limit that does not fit 2 × 80 socket
   const ports: number[] = [];
   for (let i = 0; i < 80; i++) ports.push(await freePort());
   // Room for the workers' own descriptors and one connection at a time, not for 160 listening sockets.
-  const restore = lowerLimit(200);
+  const restore = lowerLimit(130);
   h.defer(async () => restore());
   const p = new WorkerPool({ logger: silent, workers: 2 });
   h.defer(() => p.close(1000));
