@@ -52,21 +52,7 @@ void Discard(Conn* c, Leg* leg) {
 void Finish(Conn* c, Dir& d, Leg* dst) {
   if (d.shut || c->state != S_OPEN) return;
   if (d.pending.len > 0 && (!dst->can_write || !WritePending(c, d, dst))) return;
-  while (d.in_pipe > 0) {
-    if (!dst->can_write) return;
-    ssize_t w = splice(d.pipe_r, nullptr, dst->fd, nullptr, d.in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-    if (w > 0) {
-      d.in_pipe -= static_cast<size_t>(w);
-      continue;
-    }
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && errno == EAGAIN) {
-      dst->can_write = false;
-      return;
-    }
-    CloseAll(c, FailureOf(dst));
-    return;
-  }
+  if (!DrainPipe(c, d, dst)) return;
   d.shut = true;
   if (shutdown(dst->fd, SHUT_WR) < 0 && errno != ENOTCONN) CloseAll(c, FailureOf(dst));
 }

@@ -139,16 +139,25 @@ bool ParseAddr(napi_env env, napi_value host, double port, sockaddr_storage* out
   return uv_ip6_addr(ip, p, reinterpret_cast<sockaddr_in6*>(out)) == 0;
 }
 
+// The data and length of a Float64Array argument; false when `v` is not one.
+bool Float64Arg(napi_env env, napi_value v, double** data, size_t* length) {
+  napi_typedarray_type type;
+  size_t offset;
+  void* raw;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, v, &type, length, &raw, &ab, &offset) != napi_ok || type != napi_float64_array) return false;
+  *data = static_cast<double*>(raw);
+  return true;
+}
+
 // init(events: Float64Array, flush: (count) => void)
 napi_value Init(napi_env env, napi_callback_info info) {
   State* st = GetState(env);
   napi_value argv[2];
   if (!Args(env, info, 2, argv)) return nullptr;
-  napi_typedarray_type type;
-  size_t length, offset;
-  void* data;
-  napi_value ab;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &offset) != napi_ok || type != napi_float64_array || length < 4) {
+  double* data;
+  size_t length;
+  if (!Float64Arg(env, argv[0], &data, &length) || length < 4) {
     napi_throw_type_error(env, nullptr, "init: events must be a Float64Array");
     return nullptr;
   }
@@ -156,7 +165,7 @@ napi_value Init(napi_env env, napi_callback_info info) {
   if (st->flush_fn != nullptr) napi_delete_reference(env, st->flush_fn);
   napi_create_reference(env, argv[0], 1, &st->events_ref);
   napi_create_reference(env, argv[1], 1, &st->flush_fn);
-  st->events = static_cast<double*>(data);
+  st->events = data;
   st->events_cap = length / 4;
   return Undefined(env);
 }
@@ -257,15 +266,12 @@ napi_value ActivityJs(napi_env env, napi_callback_info info) {
   State* st = GetState(env);
   napi_value argv[1];
   if (!Args(env, info, 1, argv)) return nullptr;
-  napi_typedarray_type type;
-  size_t length, offset;
-  void* data;
-  napi_value ab;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &offset) != napi_ok || type != napi_float64_array) {
+  double* out;
+  size_t length;
+  if (!Float64Arg(env, argv[0], &out, &length)) {
     napi_throw_type_error(env, nullptr, "activity: out must be a Float64Array");
     return nullptr;
   }
-  double* out = static_cast<double*>(data);
   size_t n = st->slots.size();
   if (n > length / 2) n = length / 2;
   for (size_t i = 0; i < n; i++) {

@@ -232,6 +232,7 @@ bool OpenPipe(State* st, Dir& d);
 void ClosePipe(State* st, Dir& d);
 void FixReceiveBuffer(Leg* src);
 void SplicePump(Conn* c, Leg* src, Dir& d, Leg* dst);
+bool DrainPipe(Conn* c, Dir& d, Leg* dst);  // the pipe's bytes to dst: true once empty
 
 // activity.cc: graceful close, activity stamps, the client's address, Unix socket addresses.
 // Shut: what was read is written, then a FIN on both legs; later input is read and dropped; the

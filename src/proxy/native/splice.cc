@@ -47,26 +47,33 @@ void FixReceiveBuffer(Leg* src) {
   setsockopt(src->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
 }
 
+// Writes what `d`'s pipe holds to `dst`: true once the pipe is empty; false when `dst` cannot take
+// more now (can_write cleared) or failed (the connection closed).
+bool DrainPipe(Conn* c, Dir& d, Leg* dst) {
+  while (d.in_pipe > 0) {
+    if (!dst->can_write) return false;
+    ssize_t w = splice(d.pipe_r, nullptr, dst->fd, nullptr, d.in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (w > 0) {
+      d.in_pipe -= static_cast<size_t>(w);
+      d.moved += static_cast<uint64_t>(w);
+      c->last = uv_now(c->st->loop);
+      continue;
+    }
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EAGAIN) dst->can_write = false;
+    else CloseAll(c, FailureOf(dst));
+    return false;
+  }
+  return true;
+}
+
 // Pump for a direction with a pipe: socket → pipe → socket, the pipe bounding what is in flight.
 void SplicePump(Conn* c, Leg* src, Dir& d, Leg* dst) {
   constexpr unsigned FLAGS = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
   while (c->state == S_OPEN) {
     if (d.in_pipe > 0) {
-      if (!dst->can_write) return;
-      ssize_t w = splice(d.pipe_r, nullptr, dst->fd, nullptr, d.in_pipe, FLAGS);
-      if (w > 0) {
-        d.in_pipe -= static_cast<size_t>(w);
-        d.moved += static_cast<uint64_t>(w);
-        c->last = uv_now(c->st->loop);
-        continue;
-      }
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0 && errno == EAGAIN) {
-        dst->can_write = false;
-        return;
-      }
-      CloseAll(c, FailureOf(dst));
-      return;
+      if (!DrainPipe(c, d, dst)) return;
+      continue;
     }
     if (d.eof) {
       EndDirection(c, d, dst);
