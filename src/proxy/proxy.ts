@@ -105,7 +105,7 @@ export class TcpProxy {
     this.bindsSocket = opts.bindsSocket ?? (() => true);
     this.transport = chooseTransport(opts.dataPath ?? 'auto');
     this.gate = new PreambleGate(this.transport, this.stats, this.log, opts.preambleTimeoutMs ?? PREAMBLE_TIMEOUT_MS);
-    this.sweeper = new Sweeper({ log: this.log, conns: this.conns, runtime: () => this.active, dataPath: this.transport.name });
+    this.sweeper = new Sweeper({ log: this.log, conns: this.conns, runtime: () => this.active });
     this.log.debug({ dataPath: this.transport.name, ...(this.transport.name === 'js' ? { why: nativeLoadError() } : {}) }, 'data path');
   }
 

@@ -26,7 +26,6 @@ export interface SweepHost {
   readonly conns: ReadonlySet<RoutedConnection>;
   /** The live table's runtime. */
   runtime(): TableRuntime;
-  readonly dataPath: 'native' | 'js';
 }
 
 interface Group {
