@@ -312,6 +312,9 @@ function gone(c: CountersSnapshot): CountersSnapshot {
   };
 }
 
+/** The levels a worker's line may carry; anything else is written at info. */
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
 /** Writes a worker's log line with the instance's logger. */
 function relay(log: Logger, line: string): void {
   let rec: Record<string, unknown>;
@@ -321,7 +324,7 @@ function relay(log: Logger, line: string): void {
     return;
   }
   const { level, msg, ...rest } = rec;
-  const name = pino.levels.labels[typeof level === 'number' ? level : 30] ?? 'info';
-  const fn = (log as unknown as Record<string, (o: object, m?: string) => void>)[name];
-  fn?.call(log, rest, typeof msg === 'string' ? msg : undefined);
+  const label = typeof level === 'number' ? pino.levels.labels[level] : undefined;
+  const name = LEVELS.find((l) => l === label) ?? 'info';
+  log[name](rest, typeof msg === 'string' ? msg : undefined);
 }
