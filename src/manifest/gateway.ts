@@ -3,7 +3,7 @@ import { Codes } from '../errors';
 import { compact } from './fields';
 import { isTlsProtocol, readServerTls } from './gateway-tls';
 import { checkHost } from './istio-checks';
-import { UNIX_ADDRESS_PREFIX, unixAddressError } from './istio-names';
+import { unixAddressError, unixPath } from './istio-names';
 import { checkName } from './names';
 import { asObj, type Obj } from './obj';
 import { checkProtocol } from './protocol';
@@ -66,7 +66,7 @@ function readServer(r: DocReader, f: Field, index: number): { server?: GatewaySe
   }
   // validateServerBind: `unix:///path` binds a Unix domain socket, with port number 0.
   const bind = o.str('bind');
-  const unix = bind !== undefined && bind.startsWith(UNIX_ADDRESS_PREFIX);
+  const unix = bind !== undefined && unixPath(bind) !== null;
   if (unix) checkUnixBind(r, o.at('bind'), bind);
   const number = readPortNumber(port, unix);
   // validateServerPort: a port name is required (and unique, above); targetPort has no effect on a Gateway.
@@ -106,7 +106,7 @@ function readPortNumber(port: Obj, unix: boolean): number | undefined {
 }
 
 function checkUnixBind(r: DocReader, path: string, bind: string): void {
-  const why = unixAddressError(bind.slice(UNIX_ADDRESS_PREFIX.length));
+  const why = unixAddressError(unixPath(bind) ?? '');
   if (why !== null) r.report(path, Codes.FIELD_ADDRESS, `${path} ${JSON.stringify(bind)} ${why}`);
 }
 

@@ -113,6 +113,11 @@ export function resolveGatewayRef(name: string, namespace: string): string {
 /** Istio's prefix of a Unix domain socket address (UnixAddressPrefix). */
 export const UNIX_ADDRESS_PREFIX = 'unix://';
 
+/** The path of a `unix:///path` address (what follows `unix://`), or null when `address` is not one. */
+export function unixPath(address: string): string | null {
+  return address.startsWith(UNIX_ADDRESS_PREFIX) ? address.slice(UNIX_ADDRESS_PREFIX.length) : null;
+}
+
 /** ValidateUnixAddress, for the part after `unix://`: an absolute path to a file, or an abstract `@name`. */
 export function unixAddressError(path: string): string | null {
   if (path === '') return 'has an empty path';

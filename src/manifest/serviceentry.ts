@@ -6,7 +6,7 @@ import { Codes } from '../errors';
 import { isHostname, isIP } from './address';
 import { asPort, asStringList, compact, INT32_MAX } from './fields';
 import { checkHost, warnPartialWildcard } from './istio-checks';
-import { fqdnError, UNIX_ADDRESS_PREFIX, unixAddressError } from './istio-names';
+import { fqdnError, unixAddressError, unixPath } from './istio-names';
 import { checkName } from './names';
 import { asObj, type Obj } from './obj';
 import { checkProtocol, namesHost } from './protocol';
@@ -138,7 +138,7 @@ function readEndpoint(r: DocReader, f: Field, index: number, resolution: Resolut
   const o = asObj(r, f);
   if (!o) return undefined;
   const address = o.str('address', true);
-  const unix = resolution === 'STATIC' && address !== undefined && address.startsWith(UNIX_ADDRESS_PREFIX);
+  const unix = resolution === 'STATIC' && address !== undefined && unixPath(address) !== null;
   if (address !== undefined) checkAddress(r, o.at('address'), address, resolution);
   const portsObj = o.obj('ports');
   const ports: [string, number][] = [];
@@ -164,7 +164,7 @@ function readEndpoint(r: DocReader, f: Field, index: number, resolution: Resolut
 
 /** validateWorkloadEntry for `unix:///path`: an absolute path, no ports of its own, and exactly one service port. */
 function checkUnixEndpoint(r: DocReader, o: Obj, address: string, hasPorts: boolean, servicePorts: number): void {
-  const why = unixAddressError(address.slice(UNIX_ADDRESS_PREFIX.length));
+  const why = unixAddressError(unixPath(address) ?? '');
   if (why !== null) r.report(o.at('address'), Codes.FIELD_ADDRESS, `${o.at('address')} ${JSON.stringify(address)} ${why}`);
   if (hasPorts) r.report(o.at('ports'), Codes.FIELD_UNSUPPORTED, `${o.at('ports')} is not supported: a Unix socket endpoint has no ports`);
   if (servicePorts !== 1) {

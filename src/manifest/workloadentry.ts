@@ -2,7 +2,7 @@
 import { Codes } from '../errors';
 import { isHostname, isIP } from './address';
 import { asPort, compact, INT32_MAX } from './fields';
-import { UNIX_ADDRESS_PREFIX, unixAddressError } from './istio-names';
+import { unixAddressError, unixPath } from './istio-names';
 import { checkName } from './names';
 import type { Obj } from './obj';
 import type { WorkloadEntrySpec } from './workload-types';
@@ -12,8 +12,9 @@ export function readWorkloadEntry(spec: Obj): WorkloadEntrySpec | undefined {
   const r = spec.r;
   const address = spec.str('address', true);
   // validateWorkloadEntry: `unix:///path` is a Unix socket workload, with no ports of its own.
-  const unix = address !== undefined && address.startsWith(UNIX_ADDRESS_PREFIX);
-  const unixError = unix ? unixAddressError(address.slice(UNIX_ADDRESS_PREFIX.length)) : null;
+  const path = address === undefined ? null : unixPath(address);
+  const unix = path !== null;
+  const unixError = path !== null ? unixAddressError(path) : null;
   if (address !== undefined && (unix ? unixError !== null : !isIP(address) && !isHostname(address))) {
     r.report(spec.at('address'), Codes.FIELD_ADDRESS,
       `${spec.at('address')} must be an IP address, a DNS name or unix:///path, got ${JSON.stringify(address)}${unixError ? ` (${unixError})` : ''}`);

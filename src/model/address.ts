@@ -6,15 +6,10 @@
  * `address:port`. A Unix domain socket (listener or endpoint) has address `unix:///path`, port 0,
  * and is keyed by its address alone.
  */
+import { unixPath } from '../manifest/istio-names';
+
 export { isIP } from '../manifest/address';
-
-/** The prefix of a Unix domain socket address as Istio writes it (`unix:///var/run/x.sock`). */
-export const UNIX_PREFIX = 'unix://';
-
-/** The filesystem path of a `unix:///path` address, or null when `address` is not one. */
-export function unixPath(address: string): string | null {
-  return address.startsWith(UNIX_PREFIX) ? address.slice(UNIX_PREFIX.length) : null;
-}
+export { unixPath };
 
 /** True for the any-address (`0.0.0.0`, `::`), which overlaps every address on its port. */
 export function isWildcard(s: string): boolean {
