@@ -64,8 +64,6 @@ export class WorkerPool {
   private nextSlot = 1;
   private slotsWarned = false;
   private readonly bound = new Map<string, BoundAddress>();
-  /** The process's descriptor limit, which decides how many workers bind each socket (placement.ts). */
-  private readonly fdLimit = openFileLimit();
   private copiesWarned = false;
   /** Counters of workers that died (their open connections counted as gone). */
   private readonly retired: CountersSnapshot[] = [];
@@ -105,10 +103,12 @@ export class WorkerPool {
     const changed = next.listeners.filter((l) => this.served.get(l.key)?.listener !== l);
     const slots = changed.map((l) => [l.key, this.allocSlot()] as const);
     const sockets = new Set(next.listeners.map(socketOf)).size;
-    const copies = copiesFor(this.opts.workers, sockets, this.fdLimit);
+    // The descriptor limit as it is now (it can be raised or lowered while running) decides how many workers bind each new socket.
+    const fdLimit = openFileLimit();
+    const copies = copiesFor(this.opts.workers, sockets, fdLimit);
     if (copies < this.opts.workers && !this.copiesWarned) {
       this.copiesWarned = true;
-      this.log.warn({ workers: this.opts.workers, sockets, copies, fdLimit: this.fdLimit }, 'descriptor limit: each new listener is bound by fewer workers than run');
+      this.log.warn({ workers: this.opts.workers, sockets, copies, fdLimit }, 'descriptor limit: each new listener is bound by fewer workers than run');
     }
     const delta: TableDelta = { order: next.listeners.map((l) => l.key), changed, slots, ports: this.portsOf(next), copies };
     const prepared: Member[] = [];
@@ -245,7 +245,7 @@ export class WorkerPool {
     const delta: TableDelta = {
       order: this.committed.listeners.map((l) => l.key), changed: this.committed.listeners,
       slots: [...this.served].map(([key, s]) => [key, s.slot] as const), ports: [...this.bound.values()].map((b) => [b.key, b.boundPort] as const),
-      copies: copiesFor(this.opts.workers, this.bound.size, this.fdLimit),
+      copies: copiesFor(this.opts.workers, this.bound.size, openFileLimit()),
     };
     await this.prepareOn(m, this.gen, delta);
     this.post(m, { type: 'commit', gen: this.gen });
