@@ -1,12 +1,12 @@
 /**
  * Which workers bind which listening socket. Each SO_REUSEPORT copy of a socket is a descriptor of
  * the one process, so N workers × M sockets must fit in the descriptor limit beside the connections
- * (2 descriptors each): while N × M fits in half the limit every worker binds every socket; past
+ * (2 descriptors each): while N × M fits in half the descriptors still free every worker binds every socket; past
  * that each socket is bound by fewer workers (at least one), spread by a hash of its key, and the
  * kernel hands its connections to those. Pure: every worker computes the same answer.
  */
 
-/** How many workers bind each new socket: `workers` while workers × sockets ≤ fdLimit / 2, else fewer, at least 1. */
+/** How many workers bind each new socket: `workers` while workers × sockets ≤ half the descriptors still free (`fdLimit`), else fewer, at least 1. */
 export function copiesFor(workers: number, sockets: number, fdLimit: number | null): number {
   if (fdLimit === null || sockets === 0) return workers;
   return Math.max(1, Math.min(workers, Math.floor(fdLimit / 2 / sockets)));

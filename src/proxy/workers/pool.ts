@@ -7,6 +7,7 @@
  * (a bind error) aborts the swap everywhere and the old table keeps serving. Counters are the sum of
  * the workers'; a worker that dies is logged and replaced (its open connections are lost).
  */
+import { readdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { Worker } from 'node:worker_threads';
 import { openFileLimit } from '../../admin/budget';
@@ -104,7 +105,7 @@ export class WorkerPool {
     const slots = changed.map((l) => [l.key, this.allocSlot()] as const);
     const sockets = new Set(next.listeners.map(socketOf)).size;
     // The descriptor limit as it is now (it can be raised or lowered while running) decides how many workers bind each new socket.
-    const fdLimit = openFileLimit();
+    const fdLimit = freeDescriptors();
     const copies = copiesFor(this.opts.workers, sockets, fdLimit);
     if (copies < this.opts.workers && !this.copiesWarned) {
       this.copiesWarned = true;
@@ -245,7 +246,7 @@ export class WorkerPool {
     const delta: TableDelta = {
       order: this.committed.listeners.map((l) => l.key), changed: this.committed.listeners,
       slots: [...this.served].map(([key, s]) => [key, s.slot] as const), ports: [...this.bound.values()].map((b) => [b.key, b.boundPort] as const),
-      copies: copiesFor(this.opts.workers, this.bound.size, openFileLimit()),
+      copies: copiesFor(this.opts.workers, this.bound.size, freeDescriptors()),
     };
     await this.prepareOn(m, this.gen, delta);
     this.post(m, { type: 'commit', gen: this.gen });
@@ -300,6 +301,17 @@ export class WorkerPool {
   /** Worker threads running now. */
   get workers(): number {
     return this.members.filter((m) => !m.exited).length;
+  }
+}
+
+/** Descriptors this process may still open (the soft limit less those open now), null when unknown. */
+function freeDescriptors(): number | null {
+  const limit = openFileLimit();
+  if (limit === null) return null;
+  try {
+    return Math.max(0, limit - readdirSync('/proc/self/fd').length);
+  } catch {
+    return limit;
   }
 }
 
